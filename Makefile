@@ -1,0 +1,42 @@
+# Every target works on a fresh machine: `make test` and `make run` create the virtualenv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup codegen check-codegen lint typecheck test run bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+codegen: $(STAMP)
+	$(BIN)/python -m codegen
+
+check-codegen: $(STAMP)
+	$(BIN)/python -m codegen --check
+
+lint: $(STAMP)
+	$(BIN)/ruff check reglet_sdk codegen tests examples
+	$(BIN)/ruff format --check reglet_sdk codegen tests examples
+
+typecheck: $(STAMP)
+	$(BIN)/mypy reglet_sdk examples
+
+# The README's test command: everything CI runs.
+test: $(STAMP) check-codegen lint typecheck
+	$(BIN)/python -m pytest -n 2
+
+# The README's main job: build the example plugins and run them.
+run: $(STAMP)
+	$(BIN)/python -m reglet_sdk.demo
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build

@@ -1,0 +1,89 @@
+"""Host-side support for the generated bindings: linking host functions and calling exports.
+
+This module imports wasmtime and is never bundled into a plugin component.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from wasmtime import Store
+from wasmtime.component import Func, Instance, Linker
+
+from reglet_abi._rpc import RpcMethod, RpcService, call_implementation
+
+HostFunc = Callable[[Any, bytes], bytes]
+
+
+def host_function(method: RpcMethod[Any, Any], implementation: Callable[[Any], Any], max_request_bytes: int) -> HostFunc:
+    """Wraps a typed handler as a wasmtime host function that never raises into the guest."""
+
+    def invoke(_store: Any, raw: bytes) -> bytes:
+        return call_implementation(
+            method,
+            implementation,
+            raw,
+            max_request_bytes=max_request_bytes,
+            failure_type="internal",
+            failure_code="HOST_HANDLER_FAILED",
+        )
+
+    invoke.__name__ = method.python_name
+    return invoke
+
+
+def add_service_to_linker(linker: Linker, service: RpcService, handlers: object, max_request_bytes: int) -> None:
+    """Defines every rpc of an imported service on `linker`, answered by `handlers`' methods."""
+    if service.exported:
+        raise ValueError(f"{service.full_name} is exported by the guest; it cannot be linked as a host service")
+    missing = [m.python_name for m in service.methods if not callable(getattr(handlers, m.python_name, None))]
+    if missing:
+        raise TypeError(f"{type(handlers).__name__} does not implement {service.full_name} rpc(s): {', '.join(missing)}")
+    with linker.root() as root, root.add_instance(service.wit_interface) as instance:
+        for method in service.methods:
+            instance.add_func(method.wit_name, host_function(method, getattr(handlers, method.python_name), max_request_bytes))
+
+
+class LocalTransport:
+    """Bytes-in/bytes-out calls answered by handlers in this process, through the same codec path.
+
+    Gives guest-side code (stubs, SDK wrappers) the real host handlers without WebAssembly.
+    """
+
+    def __init__(self, service: RpcService, handlers: object, max_request_bytes: int) -> None:
+        for method in service.methods:
+            invoke = host_function(method, getattr(handlers, method.python_name), max_request_bytes)
+            setattr(self, method.python_name, functools.partial(invoke, None))
+        self._service = service
+
+    def __getattr__(self, name: str) -> Callable[[bytes], bytes]:
+        raise AttributeError(f"{self._service.full_name} has no rpc {name!r}")
+
+
+class ExportCaller:
+    """Calls the functions of one exported interface of an instantiated component."""
+
+    def __init__(self, store: Store, instance: Instance, service: RpcService) -> None:
+        interface = instance.get_export_index(store, service.wit_interface)
+        if interface is None:
+            raise LookupError(
+                f"the component does not export {service.wit_interface}; it was not built for this ABI "
+                "(build it with `reglet-sdk build`)."
+            )
+        self._store = store
+        self._funcs: dict[str, Func] = {}
+        for method in service.methods:
+            index = instance.get_export_index(store, method.wit_name, interface)
+            func = instance.get_func(store, index) if index is not None else None
+            if func is None:
+                raise LookupError(f"the component's {service.wit_interface} export lacks function {method.wit_name!r}")
+            self._funcs[method.wit_name] = func
+
+    def call(self, method: RpcMethod[Any, Any], request: Any) -> Any:
+        """Encodes `request`, calls the export and decodes its answer. Traps propagate as wasmtime errors."""
+        func = self._funcs[method.wit_name]
+        raw = func(self._store, bytes(request))
+        func.post_return(self._store)
+        return method.response_type.parse(raw)
