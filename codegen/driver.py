@@ -66,6 +66,11 @@ def _tool(name: str) -> str:
     return found
 
 
+def _display_path(path: Path) -> str:
+    """`path` relative to the repository when inside it (generated headers never name /home/...)."""
+    return path.relative_to(REPO).as_posix() if path.is_relative_to(REPO) else path.name
+
+
 def generate(settings: Settings, out: Path) -> None:
     """Writes the complete generated tree for `settings` into the empty folder `out`."""
     protos = sorted(p.relative_to(settings.proto_dir).as_posix() for p in settings.proto_dir.rglob("*.proto"))
@@ -83,7 +88,7 @@ def generate(settings: Settings, out: Path) -> None:
                 f"python_package={settings.python_package}",
                 f"world={settings.world}",
                 f"exports={'+'.join(settings.exports)}",
-                f"proto_root={settings.proto_dir.relative_to(REPO).as_posix() if settings.proto_dir.is_relative_to(REPO) else settings.proto_dir.name}",
+                f"proto_root={_display_path(settings.proto_dir)}",
                 "emit_runtime=true",
             ]
         )

@@ -77,7 +77,7 @@ class Options:
 
     @property
     def wit_version(self) -> str:
-        """"0.1.0" for "reglet:abi@0.1.0"."""
+        """The version part, "0.1.0" for "reglet:abi@0.1.0"."""
         return self.wit_package.partition("@")[2]
 
 
@@ -128,7 +128,7 @@ class Package:
     source_files: tuple[str, ...]  # proto files (with proto_root prefix) that define the services
 
     def interface_id(self, service: Service) -> str:
-        """"reglet:abi/host@0.1.0"."""
+        """The fully qualified interface name, e.g. "reglet:abi/host@0.1.0"."""
         ns, name = self.options.wit_namespace_and_name
         version = self.options.wit_version
         return f"{ns}:{name}/{service.wit_interface}" + (f"@{version}" if version else "")
@@ -153,7 +153,9 @@ def _clean_comment(comment: str) -> str:
     return "\n".join(line.rstrip() for line in lines).strip("\n")
 
 
-def _index_messages(files: Iterable[descriptor_pb2.FileDescriptorProto]) -> dict[str, tuple[str, descriptor_pb2.DescriptorProto, bool]]:
+def _index_messages(
+    files: Iterable[descriptor_pb2.FileDescriptorProto],
+) -> dict[str, tuple[str, descriptor_pb2.DescriptorProto, bool]]:
     """Maps ".pkg.Name" to (package, descriptor, is_top_level) for every message in every file."""
     index: dict[str, tuple[str, descriptor_pb2.DescriptorProto, bool]] = {}
 
@@ -244,7 +246,11 @@ def build(request: plugin_pb2.CodeGeneratorRequest, options: Options) -> Package
                 if response_ref is not None:
                     response_message = messages[method.output_type][1]
                     error_field = next((f for f in response_message.field if f.name == "error"), None)
-                    if error_field is None or error_field.type_name != ERROR_DETAIL_TYPE or error_field.label == error_field.LABEL_REPEATED:
+                    if (
+                        error_field is None
+                        or error_field.type_name != ERROR_DETAIL_TYPE
+                        or error_field.label == error_field.LABEL_REPEATED
+                    ):
                         problems.append(
                             f"{at}: rpc {rpc} returns {method.output_type.lstrip('.')}, which has no "
                             "`reglet.v1.ErrorDetail error` field. Every response must carry one so a failure "

@@ -11,11 +11,12 @@ import re
 
 # From the WIT specification (component-model/design/mvp/WIT.md, "Keywords").
 WIT_KEYWORDS = frozenset(
-    """
-    as async bool borrow char constructor enum export f32 f64 flags from func future import include
-    interface list option own package record resource result s16 s32 s64 s8 static stream string
-    tuple type u16 u32 u64 u8 use variant with world
-    """.split()
+    {
+        *("as", "async", "bool", "borrow", "char", "constructor", "enum", "export", "f32", "f64", "flags"),
+        *("from", "func", "future", "import", "include", "interface", "list", "option", "own", "package"),
+        *("record", "resource", "result", "s16", "s32", "s64", "s8", "static", "stream", "string", "tuple"),
+        *("type", "u16", "u32", "u64", "u8", "use", "variant", "with", "world"),
+    }
 )
 
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")

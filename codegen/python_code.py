@@ -16,7 +16,7 @@ from codegen.naming import python_identifier, snake
 
 
 def module_dir(package: Package, proto_package: str) -> str:
-    """"python/reglet_abi/reglet/v1" for proto package reglet.v1."""
+    """Output folder of a proto package's modules, e.g. "python/reglet_abi/reglet/v1"."""
     return "/".join(["python", package.options.python_package, *proto_package.split(".")])
 
 
@@ -32,12 +32,29 @@ def _docstring(text: str, indent: str) -> list[str]:
 
 
 def _header(header: list[str], summary: str) -> list[str]:
-    return [*(f"# {line}".rstrip() for line in header), f'"""{summary}"""', "", "from __future__ import annotations", ""]
+    return [
+        *(f"# {line}".rstrip() for line in header),
+        f'"""{summary}"""',
+        "",
+        "from __future__ import annotations",
+        "",
+    ]
 
 
 def _const(service: Service, method: Method | None = None) -> str:
     base = service.name if method is None else f"{service.name}_{method.name}"
     return snake(base).upper()
+
+
+def _message_types(method: Method) -> str:
+    return f"{method.request.python_class}, {method.response.python_class}"
+
+
+def _def(method: Method, *, positional_only: bool) -> str:
+    """The `def` line of a typed method taking the rpc's request and returning its response."""
+    slash = ", /" if positional_only else ""
+    request, response = method.request.python_class, method.response.python_class
+    return f"    def {method.python_name}(self, request: {request}{slash}) -> {response}:"
 
 
 def _message_imports(package: Package, services: Iterable[Service]) -> list[str]:
@@ -55,7 +72,9 @@ def _message_imports(package: Package, services: Iterable[Service]) -> list[str]
     return lines
 
 
-def _services_import(package: Package, proto_package: str, services: Iterable[Service], with_methods: bool) -> list[str]:
+def _services_import(
+    package: Package, proto_package: str, services: Iterable[Service], with_methods: bool
+) -> list[str]:
     names: set[str] = set()
     for service in services:
         names.add(_const(service))
@@ -69,7 +88,11 @@ def render_services(package: Package, proto_package: str, services: list[Service
     """The rpc tables module."""
     options = package.options
     lines = _header(header, f"RPC tables of {proto_package}: every function that crosses the WebAssembly boundary.")
-    lines += [f"from {options.python_package}._rpc import RpcMethod, RpcService", *_message_imports(package, services), ""]
+    lines += [
+        f"from {options.python_package}._rpc import RpcMethod, RpcService",
+        *_message_imports(package, services),
+        "",
+    ]
     lines += [
         f"WIT_PACKAGE = {options.wit_package!r}",
         '"""The WIT package the services are compiled to."""',
@@ -84,7 +107,7 @@ def render_services(package: Package, proto_package: str, services: list[Service
     for service in services:
         for method in service.methods:
             lines += [
-                f"{_const(service, method)}: RpcMethod[{method.request.python_class}, {method.response.python_class}] = RpcMethod(",
+                f"{_const(service, method)}: RpcMethod[{_message_types(method)}] = RpcMethod(",
                 f"    service={service.name!r},",
                 f"    name={method.name!r},",
                 f"    wit_name={method.wit_name!r},",
@@ -167,9 +190,14 @@ def _guest_import(package: Package, service: Service) -> list[str]:
         "        self._transport = transport",
     ]
     for method in service.methods:
-        lines += ["", f"    def {method.python_name}(self, request: {method.request.python_class}) -> {method.response.python_class}:"]
+        lines += [
+            "",
+            _def(method, positional_only=False),
+        ]
         lines += _docstring(method.doc, "        ")
-        lines.append(f"        return _rpc.call_remote({_const(service, method)}, self.transport.{method.python_name}, request)")
+        lines.append(
+            f"        return _rpc.call_remote({_const(service, method)}, self.transport.{method.python_name}, request)"
+        )
     var = _snake_service(service)
     lines += [
         "",
@@ -191,7 +219,10 @@ def _guest_export(package: Package, service: Service) -> list[str]:
     lines = [f"class {name}Service(Protocol):"]
     lines += _docstring(f"What a guest implements to serve the exported {name} service.\n\n{service.doc}", "    ")
     for method in service.methods:
-        lines += ["", f"    def {method.python_name}(self, request: {method.request.python_class}, /) -> {method.response.python_class}:"]
+        lines += [
+            "",
+            _def(method, positional_only=True),
+        ]
         lines += _docstring(method.doc, "        ")
         lines.append("        ...")
     lines += [
@@ -225,8 +256,16 @@ def render_host(package: Package, proto_package: str, services: list[Service], h
     options = package.options
     imported = [s for s in services if not s.exported]
     exported = [s for s in services if s.exported]
-    lines = _header(header, f"Host-side bindings of {proto_package}: handler protocols, linker registration, export clients.")
-    lines += ["from typing import Protocol, cast", "", "from wasmtime import Store", "from wasmtime.component import Instance, Linker", ""]
+    lines = _header(
+        header, f"Host-side bindings of {proto_package}: handler protocols, linker registration, export clients."
+    )
+    lines += [
+        "from typing import Protocol, cast",
+        "",
+        "from wasmtime import Store",
+        "from wasmtime.component import Instance, Linker",
+        "",
+    ]
     lines += [f"from {options.python_package}._rpc import DEFAULT_MAX_REQUEST_BYTES"]
     lines += [f"from {options.python_package}._wasmtime_rpc import ExportCaller, LocalTransport, add_service_to_linker"]
     lines += _message_imports(package, services)
@@ -235,9 +274,9 @@ def render_host(package: Package, proto_package: str, services: list[Service], h
         lines += [f"from {module} import (", *(f"    {s.name}Transport," for s in imported), ")"]
     lines += _services_import(package, proto_package, services, with_methods=True)
     for service in imported:
-        lines += ["", ""] + _host_import(package, service)
+        lines += ["", "", *_host_import(package, service)]
     for service in exported:
-        lines += ["", ""] + _host_export(package, service)
+        lines += ["", "", *_host_export(package, service)]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -248,15 +287,20 @@ def _host_import(package: Package, service: Service) -> list[str]:
     lines = [f"class {name}Handlers(Protocol):"]
     lines += _docstring(f"Implements the {name} service on the host: one method per rpc.\n\n{service.doc}", "    ")
     for method in service.methods:
-        lines += ["", f"    def {method.python_name}(self, request: {method.request.python_class}, /) -> {method.response.python_class}:"]
+        lines += [
+            "",
+            _def(method, positional_only=True),
+        ]
         lines += _docstring(method.doc, "        ")
         lines.append("        ...")
     lines += ["", "", f"class Unimplemented{name}:"]
-    lines += _docstring(f"Answers every {name} rpc with an `internal`/`UNIMPLEMENTED` error; subclass it to implement some.", "    ")
+    lines += _docstring(
+        f"Answers every {name} rpc with an `internal`/`UNIMPLEMENTED` error; subclass it to implement some.", "    "
+    )
     for method in service.methods:
         lines += [
             "",
-            f"    def {method.python_name}(self, request: {method.request.python_class}, /) -> {method.response.python_class}:",
+            _def(method, positional_only=True),
             f"        return {_const(service, method)}.error_response(",
             f'            "internal", "UNIMPLEMENTED", "this host does not implement {name}.{method.name}"',
             "        )",
@@ -301,7 +345,7 @@ def _host_export(package: Package, service: Service) -> list[str]:
     for method in service.methods:
         lines += [
             "",
-            f"    def {method.python_name}(self, request: {method.request.python_class}) -> {method.response.python_class}:",
+            _def(method, positional_only=False),
             *_docstring(method.doc, "        "),
             f"        response: {method.response.python_class} = self._caller.call({_const(service, method)}, request)",
             "        return response",

@@ -43,6 +43,6 @@ def render(package: Package, header: list[str]) -> str:
 
 
 def file_name(package: Package) -> str:
-    """"wit/reglet-abi.wit" for package reglet:abi."""
+    """Output file of the WIT package, e.g. "wit/reglet-abi.wit" for reglet:abi."""
     ns, name = package.options.wit_namespace_and_name
     return f"wit/{ns}-{name}.wit"

@@ -17,7 +17,9 @@ from reglet_abi._rpc import RpcMethod, RpcService, call_implementation
 HostFunc = Callable[[Any, bytes], bytes]
 
 
-def host_function(method: RpcMethod[Any, Any], implementation: Callable[[Any], Any], max_request_bytes: int) -> HostFunc:
+def host_function(
+    method: RpcMethod[Any, Any], implementation: Callable[[Any], Any], max_request_bytes: int
+) -> HostFunc:
     """Wraps a typed handler as a wasmtime host function that never raises into the guest."""
 
     def invoke(_store: Any, raw: bytes) -> bytes:
@@ -40,10 +42,14 @@ def add_service_to_linker(linker: Linker, service: RpcService, handlers: object,
         raise ValueError(f"{service.full_name} is exported by the guest; it cannot be linked as a host service")
     missing = [m.python_name for m in service.methods if not callable(getattr(handlers, m.python_name, None))]
     if missing:
-        raise TypeError(f"{type(handlers).__name__} does not implement {service.full_name} rpc(s): {', '.join(missing)}")
+        raise TypeError(
+            f"{type(handlers).__name__} does not implement {service.full_name} rpc(s): {', '.join(missing)}"
+        )
     with linker.root() as root, root.add_instance(service.wit_interface) as instance:
         for method in service.methods:
-            instance.add_func(method.wit_name, host_function(method, getattr(handlers, method.python_name), max_request_bytes))
+            instance.add_func(
+                method.wit_name, host_function(method, getattr(handlers, method.python_name), max_request_bytes)
+            )
 
 
 class LocalTransport:

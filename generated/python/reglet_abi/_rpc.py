@@ -139,14 +139,11 @@ def call_implementation(
         )
 
 
-def call_remote(
-    method: RpcMethod[RequestT, ResponseT], send: Callable[[bytes], bytes], request: RequestT
-) -> ResponseT:
+def call_remote(method: RpcMethod[RequestT, ResponseT], send: Callable[[bytes], bytes], request: RequestT) -> ResponseT:
     """Encodes `request`, sends it with `send` and decodes the answer."""
     if not isinstance(request, method.request_type):
         raise TypeError(
-            f"{method.service}.{method.name} takes a {method.request_type.__name__}, "
-            f"not {type(request).__name__}"
+            f"{method.service}.{method.name} takes a {method.request_type.__name__}, not {type(request).__name__}"
         )
     return method.response_type.parse(send(bytes(request)))
 
