@@ -7,11 +7,13 @@ decodes messages at the boundary and turns every failure on the answering side i
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import importlib
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import betterproto2
 
@@ -67,6 +69,90 @@ class RpcService:
         raise KeyError(f"service {self.full_name} has no rpc {name!r}")
 
 
+@dataclass(frozen=True)
+class FieldInfo:
+    """One field of a betterproto2 message, as the codec sees it."""
+
+    name: str
+    number: int
+    proto_type: str  # betterproto2.TYPE_* ("int64", "message", "map", ...)
+    repeated: bool
+    group: str | None  # oneof name
+    value_class: type | None  # class of message/enum values (datetime/timedelta for Timestamp/Duration)
+    map_key_type: str | None = None
+    map_value_type: str | None = None
+
+
+def message_fields(cls: type[betterproto2.Message]) -> list[FieldInfo]:
+    """The fields of a message class in field-number order."""
+    meta = cast(Any, cls)._betterproto  # betterproto2's per-class metadata (a classproperty)
+    infos = []
+    for field in dataclasses.fields(cast(Any, cls)):
+        fm = betterproto2.FieldMetadata.get(field)
+        is_map = fm.proto_type == betterproto2.TYPE_MAP
+        infos.append(
+            FieldInfo(
+                name=field.name,
+                number=fm.number,
+                proto_type=fm.proto_type,
+                repeated=bool(fm.repeated),
+                group=fm.group,
+                value_class=meta.cls_by_field.get(f"{field.name}.value" if is_map else field.name),
+                map_key_type=fm.map_meta[0].proto_type if is_map and fm.map_meta else None,
+                map_value_type=fm.map_meta[1].proto_type if is_map and fm.map_meta else None,
+            )
+        )
+    return sorted(infos, key=lambda info: info.number)
+
+
+_PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {
+    **dict.fromkeys(
+        ["int32", "int64", "uint32", "uint64", "sint32", "sint64", "fixed32", "fixed64", "sfixed32", "sfixed64"], int
+    ),
+    "enum": int,
+    "bool": bool,
+    "float": float,
+    "double": float,
+    "string": str,
+    "bytes": bytes,
+}
+
+
+def _check_value(proto_type: str, value_class: type | None, value: Any, path: str) -> None:
+    if proto_type == betterproto2.TYPE_MESSAGE:
+        expected: type | tuple[type, ...] = value_class or betterproto2.Message
+    else:
+        expected = _PYTHON_TYPES[proto_type]
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise TypeError(f"{path} holds a {type(value).__name__} where the schema has {proto_type}")
+    if isinstance(value, betterproto2.Message) and value_class not in (datetime.datetime, datetime.timedelta):
+        check_field_types(value, path)
+
+
+def check_field_types(message: betterproto2.Message, path: str = "") -> None:
+    """Raises TypeError naming the first field whose value does not have the field's type."""
+    path = path or type(message).__name__
+    for info in message_fields(type(message)):
+        value = getattr(message, info.name)
+        where = f"{path}.{info.name}"
+        if value is None:
+            continue
+        if info.proto_type == betterproto2.TYPE_MAP:
+            assert info.map_key_type is not None and info.map_value_type is not None
+            if not isinstance(value, dict):
+                raise TypeError(f"{where} holds a {type(value).__name__} where the schema has a map")
+            for key, item in value.items():
+                _check_value(info.map_key_type, None, key, f"{where}[{key!r}]")
+                _check_value(info.map_value_type, info.value_class, item, f"{where}[{key!r}]")
+        elif info.repeated:
+            if not isinstance(value, list):
+                raise TypeError(f"{where} holds a {type(value).__name__} where the schema has a repeated field")
+            for index, item in enumerate(value):
+                _check_value(info.proto_type, info.value_class, item, f"{where}[{index}]")
+        else:
+            _check_value(info.proto_type, info.value_class, value, where)
+
+
 def call_implementation(
     method: RpcMethod[RequestT, ResponseT],
     implementation: Callable[[RequestT], ResponseT],
@@ -93,6 +179,9 @@ def call_implementation(
         )
     try:
         request = method.request_type.parse(raw)
+        # betterproto2 does not check wire types while parsing (a varint where a message belongs
+        # parses into an int), so the decoded values are checked against the field types.
+        check_field_types(request)
     except Exception as exc:  # noqa: BLE001 - any decoding failure is the caller's bad input
         return bytes(
             method.error_response(

@@ -1,0 +1,86 @@
+"""Exact conversion between plain Python JSON values and the ABI's `JsonValue` messages.
+
+Plugin config and result data cross the boundary as `reglet.v1.JsonObject`. Unlike
+google.protobuf.Struct, integers stay integers of any size (`int_value`, or `big_int_value` beyond
+64 bits), floats stay floats, and object keys keep their order, so a `dict` survives exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias, cast
+
+import betterproto2
+
+from reglet_abi.reglet.v1 import JsonArray, JsonField, JsonObject, JsonValue, NullValue
+
+JSON: TypeAlias = bool | int | float | str | list["JSON"] | dict[str, "JSON"] | None
+"""A plain Python JSON value."""
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+class JsonConversionError(TypeError):
+    """A value cannot cross the boundary as JSON; the message names where it sits."""
+
+
+def to_json_value(value: Any, path: str = "value") -> JsonValue:
+    """Converts a JSON-compatible Python value (tuples count as lists) into a `JsonValue`."""
+    if value is None:
+        return JsonValue(null_value=NullValue.NULL)
+    if isinstance(value, bool):
+        return JsonValue(bool_value=value)
+    if isinstance(value, int):
+        if _INT64_MIN <= value <= _INT64_MAX:
+            return JsonValue(int_value=int(value))
+        return JsonValue(big_int_value=str(int(value)))
+    if isinstance(value, float):
+        return JsonValue(number_value=float(value))
+    if isinstance(value, str):
+        return JsonValue(string_value=value)
+    if isinstance(value, Mapping):
+        return JsonValue(object_value=to_json_object(value, path))
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        return JsonValue(array_value=JsonArray(items=[to_json_value(v, f"{path}[{i}]") for i, v in enumerate(value)]))
+    raise JsonConversionError(
+        f"{path} is a {type(value).__name__}, which is not a JSON value. Only None, bool, int, float, str, "
+        "lists and dicts with str keys can cross the plugin boundary; convert it first (e.g. bytes to "
+        "base64 text, datetime to an ISO 8601 string)."
+    )
+
+
+def to_json_object(mapping: Mapping[Any, Any], path: str = "value") -> JsonObject:
+    """Converts a dict with str keys into a `JsonObject`, keeping the key order."""
+    fields = []
+    for key, item in mapping.items():
+        if not isinstance(key, str):
+            raise JsonConversionError(
+                f"{path} has the key {key!r} ({type(key).__name__}); JSON object keys must be str."
+            )
+        fields.append(JsonField(key=key, value=to_json_value(item, f"{path}[{key!r}]")))
+    return JsonObject(fields=fields)
+
+
+def from_json_value(message: JsonValue | None) -> JSON:
+    """Converts a `JsonValue` back into a plain Python value (an unset value is None)."""
+    if message is None:
+        return None
+    kind, value = betterproto2.which_one_of(message, "kind")
+    value = cast(Any, value)
+    if kind in ("", "null_value"):
+        return None
+    if kind == "big_int_value":
+        return int(value)
+    if kind == "array_value":
+        return [from_json_value(item) for item in value.items]
+    if kind == "object_value":
+        return from_json_object(value)
+    result: JSON = value
+    return result
+
+
+def from_json_object(message: JsonObject | None) -> dict[str, JSON]:
+    """Converts a `JsonObject` back into a dict (an unset object is an empty dict)."""
+    if message is None:
+        return {}
+    return {field.key: from_json_value(field.value) for field in message.fields}

@@ -1,0 +1,1 @@
+"""Testing aids for plugin authors and for the SDK's own conformance suite."""
