@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,41 +72,32 @@ def _display_path(path: Path) -> str:
     return path.relative_to(REPO).as_posix() if path.is_relative_to(REPO) else path.name
 
 
-def generate(settings: Settings, out: Path) -> None:
-    """Writes the complete generated tree for `settings` into the empty folder `out`."""
-    protos = sorted(p.relative_to(settings.proto_dir).as_posix() for p in settings.proto_dir.rglob("*.proto"))
-    if not protos:
-        raise CodegenFailed(f"no .proto files under {settings.proto_dir}")
-    python_root = out / "python" / settings.python_package
-    python_root.mkdir(parents=True)
+def run_protoc(
+    include_dirs: Sequence[Path],
+    protos: Sequence[str],
+    *,
+    reglet_out: Path,
+    reglet_parameters: str,
+    betterproto_out: Path | None,
+) -> None:
+    """Runs `python -m grpc_tools.protoc` with the reglet plugin (and betterproto2 when asked)."""
     with tempfile.TemporaryDirectory(prefix="reglet-codegen-") as scratch:
         wrapper = Path(scratch) / "protoc-gen-reglet"
         wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m codegen.plugin "$@"\n', encoding="utf-8")
         wrapper.chmod(0o755)
-        parameters = ",".join(
-            [
-                f"wit_package={settings.wit_package}",
-                f"python_package={settings.python_package}",
-                f"world={settings.world}",
-                f"exports={'+'.join(settings.exports)}",
-                f"proto_root={_display_path(settings.proto_dir)}",
-                "emit_runtime=true",
-            ]
-        )
         well_known = Path(grpc_tools.__file__).parent / "_proto"
-        command = [
-            sys.executable,
-            "-m",
-            "grpc_tools.protoc",
-            f"-I{settings.proto_dir}",
-            f"-I{well_known}",
-            f"--plugin=protoc-gen-python_betterproto2={_tool('protoc-gen-python_betterproto2')}",
-            f"--python_betterproto2_out=client_generation=none:{python_root}",
+        command = [sys.executable, "-m", "grpc_tools.protoc", *(f"-I{d}" for d in include_dirs), f"-I{well_known}"]
+        if betterproto_out is not None:
+            command += [
+                f"--plugin=protoc-gen-python_betterproto2={_tool('protoc-gen-python_betterproto2')}",
+                f"--python_betterproto2_out=client_generation=none:{betterproto_out}",
+            ]
+        command += [
             f"--plugin=protoc-gen-reglet={wrapper}",
             # Parameters go in --reglet_opt: the WIT package name contains ':', which --reglet_out
             # would take for the end of the parameters.
-            f"--reglet_opt={parameters}",
-            f"--reglet_out={out}",
+            f"--reglet_opt={reglet_parameters}",
+            f"--reglet_out={reglet_out}",
             *protos,
         ]
         env = dict(os.environ)
@@ -115,6 +107,26 @@ def generate(settings: Settings, out: Path) -> None:
         result = subprocess.run(command, cwd=scratch, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise CodegenFailed((result.stderr or result.stdout).strip())
+
+
+def generate(settings: Settings, out: Path) -> None:
+    """Writes the complete generated tree for `settings` into the empty folder `out`."""
+    protos = sorted(p.relative_to(settings.proto_dir).as_posix() for p in settings.proto_dir.rglob("*.proto"))
+    if not protos:
+        raise CodegenFailed(f"no .proto files under {settings.proto_dir}")
+    python_root = out / "python" / settings.python_package
+    python_root.mkdir(parents=True)
+    parameters = ",".join(
+        [
+            f"wit_package={settings.wit_package}",
+            f"python_package={settings.python_package}",
+            f"world={settings.world}",
+            f"exports={'+'.join(settings.exports)}",
+            f"proto_root={_display_path(settings.proto_dir)}",
+            "emit_runtime=true",
+        ]
+    )
+    run_protoc([settings.proto_dir], protos, reglet_out=out, reglet_parameters=parameters, betterproto_out=python_root)
     _mark_generated(out, settings)
     (out / "README.md").write_text(_readme(settings), encoding="utf-8")
 

@@ -42,6 +42,7 @@ class Options:
     world_module: str  # componentize-py `--world-module`, e.g. "reglet_wit"
     proto_root: str  # how the proto include dir is named in generated headers, e.g. "proto"
     emit_runtime: bool  # also write the runtime support modules (_rpc.py, _wasmtime_rpc.py)
+    runtime_package: str  # package the generated code imports _rpc/_wasmtime_rpc from (extensions: reglet_abi)
 
     @classmethod
     def parse(cls, parameter: str) -> Options:
@@ -52,7 +53,10 @@ class Options:
             if not sep:
                 raise CodegenError([f"plugin parameter {item!r} is not key=value"])
             values[key.strip()] = value.strip()
-        known = {"wit_package", "python_package", "exports", "world", "world_module", "proto_root", "emit_runtime"}
+        known = {
+            *("wit_package", "python_package", "exports", "world", "world_module", "proto_root"),
+            *("emit_runtime", "runtime_package"),
+        }
         unknown = sorted(set(values) - known)
         if unknown:
             raise CodegenError([f"unknown plugin parameter(s) {', '.join(unknown)}; known: {sorted(known)}"])
@@ -67,6 +71,7 @@ class Options:
             world_module=values.get("world_module", "reglet_wit"),
             proto_root=values.get("proto_root", "proto"),
             emit_runtime=values.get("emit_runtime", "false").lower() in ("1", "true", "yes"),
+            runtime_package=values.get("runtime_package", values["python_package"]),
         )
 
     @property

@@ -89,7 +89,7 @@ def render_services(package: Package, proto_package: str, services: list[Service
     options = package.options
     lines = _header(header, f"RPC tables of {proto_package}: every function that crosses the WebAssembly boundary.")
     lines += [
-        f"from {options.python_package}._rpc import RpcMethod, RpcService",
+        f"from {options.runtime_package}._rpc import RpcMethod, RpcService",
         *_message_imports(package, services),
         "",
     ]
@@ -148,7 +148,7 @@ def render_guest(package: Package, proto_package: str, services: list[Service], 
     """Guest-side stubs (bundled into components; no wasmtime)."""
     options = package.options
     lines = _header(header, f"Guest-side stubs of {proto_package}: typed calls to host services, adapters for exports.")
-    lines += ["from typing import Protocol", "", f"from {options.python_package} import _rpc"]
+    lines += ["from typing import Protocol", "", f"from {options.runtime_package} import _rpc"]
     lines += _message_imports(package, services)
     lines += _services_import(package, proto_package, services, with_methods=True)
     for service in services:
@@ -266,8 +266,10 @@ def render_host(package: Package, proto_package: str, services: list[Service], h
         "from wasmtime.component import Instance, Linker",
         "",
     ]
-    lines += [f"from {options.python_package}._rpc import DEFAULT_MAX_REQUEST_BYTES"]
-    lines += [f"from {options.python_package}._wasmtime_rpc import ExportCaller, LocalTransport, add_service_to_linker"]
+    lines += [f"from {options.runtime_package}._rpc import DEFAULT_MAX_REQUEST_BYTES"]
+    lines += [
+        f"from {options.runtime_package}._wasmtime_rpc import ExportCaller, LocalTransport, add_service_to_linker"
+    ]
     lines += _message_imports(package, services)
     if imported:
         module = package.python_module(proto_package) + ".guest"
