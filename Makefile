@@ -33,7 +33,7 @@ test: $(STAMP) check-codegen lint typecheck
 
 # The README's main job: build the example plugins and run them.
 run: $(STAMP)
-	$(BIN)/python -m reglet_sdk.demo
+	$(BIN)/python examples/abi_roundtrip/run.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

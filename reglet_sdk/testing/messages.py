@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import betterproto2
 
-from reglet_abi._rpc import FieldInfo, message_fields
+from reglet_abi._rpc import FieldInfo, RpcMethod, message_fields
 
 M = TypeVar("M", bound=betterproto2.Message)
 
@@ -67,6 +67,11 @@ def _scalar(proto_type: str, value_class: type | None, seed: str, depth: int, ma
 
 
 _UNWRAPPED = (datetime.datetime, datetime.timedelta)
+
+
+def rpc_seed(method: RpcMethod[Any, Any], part: str) -> str:
+    """The seed guest and host both use for an rpc's populated "request" or "response"."""
+    return f"{method.service}.{method.name}/{part}"
 
 
 def populated(cls: type[M], seed: str = "", *, depth: int = 0, max_depth: int = 3) -> M:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -11,36 +10,14 @@ from wasmtime import Engine, Store, WasiConfig
 from wasmtime.component import Component, Linker
 
 from reglet_abi.reglet.v1 import services
-from reglet_abi.reglet.v1.host import PluginClient, add_host_to_linker
-from reglet_sdk.testing.messages import populated
+from reglet_abi.reglet.v1.host import add_host_to_linker
+from reglet_sdk.testing.messages import populated, rpc_seed
+from reglet_sdk.testing.roundtrip import RecordingHost, instantiate, round_trip
 from tests.conftest import build_test_component
 
 pytestmark = pytest.mark.component
 
-ROUNDTRIP_DIR = Path(__file__).resolve().parent.parent / "components" / "roundtrip"
-
-
-def seed(method: Any, part: str) -> str:
-    return f"{method.service}.{method.name}/{part}"
-
-
-class RecordingHost:
-    """Host handlers for every Host rpc (found by name, so new rpcs need no code here)."""
-
-    def __init__(self, *, raise_errors: bool = False) -> None:
-        self.received: dict[str, list[Any]] = defaultdict(list)
-        self.raise_errors = raise_errors
-
-    def __getattr__(self, python_name: str) -> Any:
-        method = services.HOST.method(python_name)
-
-        def handle(request: Any) -> Any:
-            self.received[method.name].append(request)
-            if self.raise_errors:
-                raise RuntimeError(f"handler for {method.name} failed on purpose")
-            return populated(method.response_type, seed(method, "response"))
-
-        return handle
+ROUNDTRIP_DIR = Path(__file__).resolve().parents[2] / "examples" / "abi_roundtrip" / "plugin"
 
 
 @pytest.fixture(scope="module")
@@ -48,32 +25,31 @@ def component(engine: Engine) -> Component:
     return Component.from_file(engine, str(build_test_component("roundtrip_plugin", ROUNDTRIP_DIR)))
 
 
-def instantiate(engine: Engine, component: Component, host: RecordingHost, mode: str) -> PluginClient:
-    linker = Linker(engine)
-    linker.add_wasip2()
-    add_host_to_linker(linker, host)
-    store = Store(engine)
-    wasi = WasiConfig()
-    wasi.env = [("ROUNDTRIP_MODE", mode)]
-    store.set_wasi(wasi)
-    return PluginClient(store, linker.instantiate(store, component))
-
-
 @pytest.mark.parametrize("method", services.PLUGIN.methods, ids=lambda m: m.name)
 def test_every_rpc_round_trips_with_every_field(engine: Engine, component: Component, method: Any) -> None:
+    outcome = round_trip(engine, component, method)
+    assert outcome.error == ""
+    assert outcome.response_equal
+    assert outcome.host_requests_equal
+
+
+def test_round_trip_detail_for_the_first_rpc(engine: Engine, component: Component) -> None:
+    method = services.PLUGIN.methods[0]
     host = RecordingHost()
     client = instantiate(engine, component, host, "exact")
 
-    response = getattr(client, method.python_name)(populated(method.request_type, seed(method, "request")))
+    response = getattr(client, method.python_name)(populated(method.request_type, rpc_seed(method, "request")))
 
     # Plugin direction: the host receives exactly the populated response the guest built (a guest
     # that failed would have answered with an error-only response instead).
-    assert response == populated(method.response_type, seed(method, "response"))
+    assert response == populated(method.response_type, rpc_seed(method, "response"))
     # Host direction: each Host rpc arrived once, equal to the request the guest built (the guest
     # itself checked every response it got back and would have answered with an error otherwise).
     assert sorted(host.received) == sorted(m.name for m in services.HOST.methods)
     for host_method in services.HOST.methods:
-        assert host.received[host_method.name] == [populated(host_method.request_type, seed(host_method, "request"))]
+        assert host.received[host_method.name] == [
+            populated(host_method.request_type, rpc_seed(host_method, "request"))
+        ]
 
 
 def test_populated_messages_really_set_every_field() -> None:
@@ -97,17 +73,17 @@ def test_raising_host_handler_answers_guest_with_error_instead_of_trapping(
     client = instantiate(engine, component, host, "host-raises")
     method = services.PLUGIN.methods[0]
 
-    response = getattr(client, method.python_name)(populated(method.request_type, seed(method, "request")))
+    response = getattr(client, method.python_name)(populated(method.request_type, rpc_seed(method, "request")))
 
     # The guest saw an error response from every Host rpc (it checks that) and carried on.
-    assert response == populated(method.response_type, seed(method, "response"))
+    assert response == populated(method.response_type, rpc_seed(method, "response"))
     assert sorted(host.received) == sorted(m.name for m in services.HOST.methods)
 
 
 def test_raising_guest_answers_host_with_panic_and_traceback(engine: Engine, component: Component) -> None:
     client = instantiate(engine, component, RecordingHost(), "guest-raises")
     for method in services.PLUGIN.methods:
-        response = getattr(client, method.python_name)(populated(method.request_type, seed(method, "request")))
+        response = getattr(client, method.python_name)(populated(method.request_type, rpc_seed(method, "request")))
         assert response.error is not None
         assert (response.error.type, response.error.code) == ("panic", "PANIC")
         assert f"guest-raises mode in {method.name}" in response.error.message
