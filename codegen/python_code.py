@@ -238,13 +238,14 @@ def _guest_export(package: Package, service: Service) -> list[str]:
         f"The class componentize-py instantiates for the exported {package.interface_id(service)}.\n\n"
         f"A component's app module exposes it under the name `{_pascal(service.binding_module)}`\n"
         f"({const}.export_class_name). Each method decodes the request, calls the implementation in\n"
-        f"`{slot}` and encodes its answer; an exception becomes an error response (type `panic`).",
+        f"`{slot}` and encodes its answer; an exception becomes an error response (type `panic`).\n"
+        "Requests and responses are base64 frames of the encoded messages (see the WIT package).",
         "    ",
     )
     for method in service.methods:
         lines += [
             "",
-            f"    def {method.python_name}(self, request: bytes) -> bytes:",
+            f"    def {method.python_name}(self, request: str) -> str:",
             *_docstring(method.doc, "        "),
             f"        return {slot}.call({_const(service, method)}, request)",
         ]

@@ -3,10 +3,14 @@
 Nothing here imports wasmtime: this module is bundled into every plugin component. It encodes and
 decodes messages at the boundary and turns every failure on the answering side into a response whose
 `error` field says what went wrong, so a bad message or a raising implementation never traps.
+
+At the WIT boundary each message travels as a *frame*: the protobuf encoding in standard base64, in a
+WIT `string`. Transports inside the process (fakes, local handlers) carry the raw bytes.
 """
 
 from __future__ import annotations
 
+import binascii
 import dataclasses
 import datetime
 import importlib
@@ -67,6 +71,24 @@ class RpcService:
             if name in (method.name, method.python_name):
                 return method
         raise KeyError(f"service {self.full_name} has no rpc {name!r}")
+
+
+def encode_frame(message: bytes) -> str:
+    """The WIT `string` that carries an encoded message: standard base64 with padding."""
+    return binascii.b2a_base64(message, newline=False).decode("ascii")
+
+
+def decode_frame(frame: str) -> bytes:
+    """The encoded message inside a frame; raises ValueError when the frame is not strict base64."""
+    try:
+        return binascii.a2b_base64(frame.encode("ascii"), strict_mode=True)
+    except (UnicodeEncodeError, binascii.Error) as exc:
+        raise ValueError(f"the frame is not standard base64 ({exc})") from exc
+
+
+def frame_limit(max_message_bytes: int) -> int:
+    """Length of the longest frame that can hold a message of `max_message_bytes`."""
+    return 4 * ((max_message_bytes + 2) // 3)
 
 
 @dataclass(frozen=True)
@@ -226,6 +248,44 @@ def call_implementation(
         )
 
 
+def call_framed(
+    method: RpcMethod[RequestT, ResponseT],
+    implementation: Callable[[RequestT], ResponseT],
+    frame: str,
+    *,
+    max_request_bytes: int | None,
+    failure_type: str,
+    failure_code: str,
+) -> str:
+    """`call_implementation` for a base64 frame from the WIT boundary; answers with a frame."""
+    if max_request_bytes is not None and len(frame) > frame_limit(max_request_bytes):
+        return encode_frame(
+            bytes(
+                method.error_response(
+                    "validation",
+                    "INVALID_REQUEST",
+                    f"{method.service}.{method.name}: the request is about {len(frame) * 3 // 4} bytes, over the "
+                    f"limit of {max_request_bytes} bytes. Send less data in one call.",
+                )
+            )
+        )
+    try:
+        raw = decode_frame(frame)
+    except ValueError as exc:
+        return encode_frame(
+            bytes(method.error_response("validation", "INVALID_REQUEST", f"{method.service}.{method.name}: {exc}."))
+        )
+    answer = call_implementation(
+        method,
+        implementation,
+        raw,
+        max_request_bytes=max_request_bytes,
+        failure_type=failure_type,
+        failure_code=failure_code,
+    )
+    return encode_frame(answer)
+
+
 def call_remote(method: RpcMethod[RequestT, ResponseT], send: Callable[[bytes], bytes], request: RequestT) -> ResponseT:
     """Encodes `request`, sends it with `send` and decodes the answer."""
     if not isinstance(request, method.request_type):
@@ -260,33 +320,50 @@ class ImplementationSlot(Generic[ImplT]):
         """Stops serving the current implementation (for tests)."""
         self._implementation = None
 
-    def call(self, method: RpcMethod[Any, Any], raw: bytes) -> bytes:
-        """Answers one exported call; any failure is an error response, never a trap."""
+    def call(self, method: RpcMethod[Any, Any], frame: str) -> str:
+        """Answers one exported call (a frame in, a frame out); any failure is an error response."""
         implementation = self._implementation
         if implementation is None:
-            return bytes(
-                method.error_response(
-                    "internal",
-                    "NOT_REGISTERED",
-                    f"{self._service.full_name} has no implementation: the plugin module never "
-                    "registered one. Call reglet_sdk.plugin.register(...) at import time.",
+            return encode_frame(
+                bytes(
+                    method.error_response(
+                        "internal",
+                        "NOT_REGISTERED",
+                        f"{self._service.full_name} has no implementation: the plugin module never "
+                        "registered one. Call reglet_sdk.plugin.register(...) at import time.",
+                    )
                 )
             )
-        return call_implementation(
+        return call_framed(
             method,
             getattr(implementation, method.python_name),
-            raw,
+            frame,
             max_request_bytes=None,
             failure_type="panic",
             failure_code="PANIC",
         )
 
 
+class WitTransport:
+    """Bytes-in/bytes-out calls over a componentize-py import module, framing each message."""
+
+    def __init__(self, service: RpcService, module: Any) -> None:
+        for method in service.methods:
+            setattr(self, method.python_name, self._framed(getattr(module, method.python_name)))
+
+    @staticmethod
+    def _framed(function: Callable[[str], str]) -> Callable[[bytes], bytes]:
+        def send(request: bytes) -> bytes:
+            return decode_frame(function(encode_frame(request)))
+
+        return send
+
+
 def wit_import(service: RpcService) -> Any:
-    """The componentize-py binding module of an imported service (only inside a component)."""
+    """A transport over the WIT import of an imported service (only inside a component)."""
     module = f"{service.world_module}.imports.{service.binding_module}"
     try:
-        return importlib.import_module(module)
+        return WitTransport(service, importlib.import_module(module))
     except ImportError as exc:
         raise RuntimeError(
             f"{service.full_name} is only reachable through the WebAssembly import {module!r}, which "

@@ -69,6 +69,12 @@ def _scalar(proto_type: str, value_class: type | None, seed: str, depth: int, ma
 _UNWRAPPED = (datetime.datetime, datetime.timedelta)
 
 
+def pattern_bytes(size: int) -> bytes:
+    """`size` bytes of a fixed pattern covering every byte value (for large-payload tests)."""
+    block = bytes(range(256))
+    return (block * (size // 256 + 1))[:size]
+
+
 def rpc_seed(method: RpcMethod[Any, Any], part: str) -> str:
     """The seed guest and host both use for an rpc's populated "request" or "response"."""
     return f"{method.service}.{method.name}/{part}"

@@ -15,9 +15,9 @@ from wasmtime import Engine, Store, WasiConfig
 from wasmtime.component import Component, Linker
 
 from reglet_abi._rpc import RpcMethod
-from reglet_abi.reglet.v1 import services
+from reglet_abi.reglet.v1 import HttpResponse, services
 from reglet_abi.reglet.v1.host import PluginClient, add_host_to_linker
-from reglet_sdk.testing.messages import populated, rpc_seed
+from reglet_sdk.testing.messages import pattern_bytes, populated, rpc_seed
 
 
 class RecordingHost:
@@ -27,9 +27,10 @@ class RecordingHost:
     `raise_errors` is set (to prove a raising handler does not trap the guest).
     """
 
-    def __init__(self, *, raise_errors: bool = False) -> None:
+    def __init__(self, *, raise_errors: bool = False, large_body: int = 0) -> None:
         self.received: dict[str, list[Any]] = defaultdict(list)
         self.raise_errors = raise_errors
+        self.large_body = large_body
 
     def __getattr__(self, python_name: str) -> Any:
         method = services.HOST.method(python_name)
@@ -38,19 +39,23 @@ class RecordingHost:
             self.received[method.name].append(request)
             if self.raise_errors:
                 raise RuntimeError(f"handler for {method.name} failed on purpose")
+            if self.large_body and method.response_type is HttpResponse:
+                return HttpResponse(status_code=200, body=pattern_bytes(self.large_body))
             return populated(method.response_type, rpc_seed(method, "response"))
 
         return handle
 
 
-def instantiate(engine: Engine, component: Component, host: object, mode: str = "exact") -> PluginClient:
+def instantiate(
+    engine: Engine, component: Component, host: object, mode: str = "exact", large_bytes: int = 0
+) -> PluginClient:
     """A fresh store and instance of the round-trip component, with ROUNDTRIP_MODE=`mode`."""
     linker = Linker(engine)
     linker.add_wasip2()
     add_host_to_linker(linker, host)  # type: ignore[arg-type]  # RecordingHost answers by __getattr__
     store = Store(engine)
     wasi = WasiConfig()
-    wasi.env = [("ROUNDTRIP_MODE", mode)]
+    wasi.env = [("ROUNDTRIP_MODE", mode), ("ROUNDTRIP_LARGE_BYTES", str(large_bytes))]
     store.set_wasi(wasi)
     return PluginClient(store, linker.instantiate(store, component))
 

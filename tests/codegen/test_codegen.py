@@ -55,7 +55,7 @@ def test_fixture_output_matches_golden_files(tmp_path: Path) -> None:
 
 def test_golden_wit_is_valid_wit_with_escaped_keyword(tmp_path: Path) -> None:
     wit = (GOLDEN / "wit" / "fixture-echo.wit").read_text()
-    assert "%record: func(request: list<u8>) -> list<u8>;" in wit
+    assert "%record: func(request: string) -> string;" in wit
     assert "get-url-info: func" in wit
     assert "import echo;" in wit and "export probe;" in wit
     # componentize-py parses the package and generates bindings from it.

@@ -9,6 +9,7 @@ import pytest
 from wasmtime import Engine, Store, WasiConfig
 from wasmtime.component import Component, Linker
 
+from reglet_abi._rpc import decode_frame, encode_frame
 from reglet_abi.reglet.v1 import services
 from reglet_abi.reglet.v1.host import add_host_to_linker
 from reglet_sdk.testing.messages import populated, rpc_seed
@@ -92,11 +93,17 @@ def test_raising_guest_answers_host_with_panic_and_traceback(engine: Engine, com
 
 
 @pytest.mark.parametrize(
-    "raw",
-    [b"\x0a\x64\x00", b"\x08\x01", b"\x12\x03\xff\xfe\xfd"],
-    ids=["truncated", "wrong-wire-type", "invalid-utf8"],
+    "frame",
+    [
+        encode_frame(b"\x0a\x64\x00"),
+        encode_frame(b"\x08\x01"),
+        encode_frame(b"\x12\x03\xff\xfe\xfd"),
+        "not base64!",
+        "déjà",
+    ],
+    ids=["truncated", "wrong-wire-type", "invalid-utf8", "not-base64", "not-ascii"],
 )
-def test_undecodable_request_is_an_error_response_not_a_trap(engine: Engine, component: Component, raw: bytes) -> None:
+def test_undecodable_request_is_an_error_response_not_a_trap(engine: Engine, component: Component, frame: str) -> None:
     linker = Linker(engine)
     linker.add_wasip2()
     add_host_to_linker(linker, RecordingHost())
@@ -110,9 +117,27 @@ def test_undecodable_request_is_an_error_response_not_a_trap(engine: Engine, com
     func = instance.get_func(store, index)
     assert func is not None
 
-    answer = func(store, raw)
+    answer = func(store, frame)
     func.post_return(store)
 
-    response = method.response_type.parse(answer)
+    response = method.response_type.parse(decode_frame(answer))
     assert (response.error.type, response.error.code) == ("validation", "INVALID_REQUEST")
-    assert method.request_type.__name__ in response.error.message
+
+
+LARGE = 12 << 20  # over the 10 MiB HTTP body cap the host will apply, and 4x what list<u8> could carry
+
+
+def test_large_messages_cross_both_ways_and_oversized_requests_are_refused(
+    engine: Engine, component: Component
+) -> None:
+    host = RecordingHost(large_body=LARGE)
+    client = instantiate(engine, component, host, "large", large_bytes=LARGE)
+    method = services.PLUGIN.methods[0]
+
+    response = getattr(client, method.python_name)(populated(method.request_type, rpc_seed(method, "request")))
+
+    # Host -> guest: the guest checked the 12 MiB body byte for byte and the oversized request's
+    # refusal; guest -> host: a 12 MiB answer arrives whole.
+    assert response.error.type == "large", response.error.message
+    assert len(response.error.stack) == LARGE
+    assert len(host.received["ExecCommand"]) == 0  # refused before the handler ran

@@ -9,7 +9,10 @@ The WASI environment variable ROUNDTRIP_MODE switches behaviour:
 - "exact" (default): as above;
 - "host-raises": every host handler raises; the guest checks each Host rpc answers with an
   `internal`/`HOST_HANDLER_FAILED` error instead of trapping;
-- "guest-raises": every Plugin rpc raises, so the host sees `panic` errors with this file's traceback.
+- "guest-raises": every Plugin rpc raises, so the host sees `panic` errors with this file's traceback;
+- "large": the guest expects an HttpRequest answer whose body is ROUNDTRIP_LARGE_BYTES of
+  `pattern_bytes`, expects an ExecRequest over the host's 1 MiB request limit to be refused with
+  INVALID_REQUEST, and answers with an ErrorDetail whose stack is ROUNDTRIP_LARGE_BYTES long.
 """
 
 from __future__ import annotations
@@ -18,8 +21,18 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from reglet_abi.reglet.v1 import guest, services
-from reglet_sdk.testing.messages import populated, rpc_seed
+from reglet_abi.reglet.v1 import ErrorDetail, ExecRequest, HttpRequest, guest, services
+from reglet_sdk.testing.messages import pattern_bytes, populated, rpc_seed
+
+
+def exercise_large_payloads(size: int) -> None:
+    """Checks a large host answer arrives whole and an oversized request is refused, not trapped."""
+    response = guest.host.http_request(HttpRequest(url="http://large.test/"))
+    if response.body != pattern_bytes(size):
+        raise AssertionError(f"large body: got {len(response.body)} bytes, expected {size} bytes of the pattern")
+    oversized = guest.host.exec_command(ExecRequest(command="echo", args=["a" * (2 << 20)]))
+    if oversized.error is None or oversized.error.code != "INVALID_REQUEST":
+        raise AssertionError(f"an oversized request was not refused: {oversized.error!r}")
 
 
 def exercise_host(mode: str) -> None:
@@ -47,6 +60,10 @@ class RoundTrip:
             mode = os.environ.get("ROUNDTRIP_MODE", "exact")
             if mode == "guest-raises":
                 raise ValueError(f"guest-raises mode in {method.name}")
+            if mode == "large":
+                size = int(os.environ["ROUNDTRIP_LARGE_BYTES"])
+                exercise_large_payloads(size)
+                return method.response_type(error=ErrorDetail(type="large", stack="x" * size))
             expected = populated(method.request_type, rpc_seed(method, "request"))
             if request != expected:
                 raise AssertionError(f"{method.name}: guest received {request!r}, expected {expected!r}")

@@ -7,16 +7,33 @@ This module imports wasmtime and is never bundled into a plugin component.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 from wasmtime import Store
 from wasmtime.component import Func, Instance, Linker
 
-from reglet_abi._rpc import RpcMethod, RpcService, call_implementation
+from reglet_abi._rpc import RpcMethod, RpcService, call_framed, call_implementation, decode_frame, encode_frame
 
-HostFunc = Callable[[Any, bytes], bytes]
+HostFunc = Callable[[Any, str], str]
+
+
+def local_function(
+    method: RpcMethod[Any, Any], implementation: Callable[[Any], Any], max_request_bytes: int
+) -> Callable[[bytes], bytes]:
+    """Wraps a typed handler as a bytes-in/bytes-out call that never raises (for in-process use)."""
+
+    def invoke(raw: bytes) -> bytes:
+        return call_implementation(
+            method,
+            implementation,
+            raw,
+            max_request_bytes=max_request_bytes,
+            failure_type="internal",
+            failure_code="HOST_HANDLER_FAILED",
+        )
+
+    return invoke
 
 
 def host_function(
@@ -24,11 +41,11 @@ def host_function(
 ) -> HostFunc:
     """Wraps a typed handler as a wasmtime host function that never raises into the guest."""
 
-    def invoke(_store: Any, raw: bytes) -> bytes:
-        return call_implementation(
+    def invoke(_store: Any, frame: str) -> str:
+        return call_framed(
             method,
             implementation,
-            raw,
+            frame,
             max_request_bytes=max_request_bytes,
             failure_type="internal",
             failure_code="HOST_HANDLER_FAILED",
@@ -62,8 +79,11 @@ class LocalTransport:
 
     def __init__(self, service: RpcService, handlers: object, max_request_bytes: int) -> None:
         for method in service.methods:
-            invoke = host_function(method, getattr(handlers, method.python_name), max_request_bytes)
-            setattr(self, method.python_name, functools.partial(invoke, None))
+            setattr(
+                self,
+                method.python_name,
+                local_function(method, getattr(handlers, method.python_name), max_request_bytes),
+            )
         self._service = service
 
     def __getattr__(self, name: str) -> Callable[[bytes], bytes]:
@@ -92,6 +112,6 @@ class ExportCaller:
     def call(self, method: RpcMethod[Any, Any], request: Any) -> Any:
         """Encodes `request`, calls the export and decodes its answer. Traps propagate as wasmtime errors."""
         func = self._funcs[method.wit_name]
-        raw = func(self._store, bytes(request))
+        frame = func(self._store, encode_frame(bytes(request)))
         func.post_return(self._store)
-        return method.response_type.parse(raw)
+        return method.response_type.parse(decode_frame(frame))

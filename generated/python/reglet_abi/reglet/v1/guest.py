@@ -138,16 +138,17 @@ class PluginExport:
     A component's app module exposes it under the name `RegletAbiPlugin`
     (PLUGIN.export_class_name). Each method decodes the request, calls the implementation in
     `plugin_slot` and encodes its answer; an exception becomes an error response (type `panic`).
+    Requests and responses are base64 frames of the encoded messages (see the WIT package).
     """
 
-    def describe(self, request: bytes) -> bytes:
+    def describe(self, request: str) -> str:
         """Returns the plugin's metadata and requested capabilities."""
         return plugin_slot.call(PLUGIN_DESCRIBE, request)
 
-    def schema(self, request: bytes) -> bytes:
+    def schema(self, request: str) -> str:
         """Returns the JSON Schema of the plugin's config."""
         return plugin_slot.call(PLUGIN_SCHEMA, request)
 
-    def check(self, request: bytes) -> bytes:
+    def check(self, request: str) -> str:
         """Runs the check with a config and returns its Result."""
         return plugin_slot.call(PLUGIN_CHECK, request)
