@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup codegen check-codegen lint typecheck test run bench clean
+.PHONY: setup codegen check-codegen lint typecheck test run clean
 
 setup: $(STAMP)
 
@@ -34,9 +34,6 @@ test: $(STAMP) check-codegen lint typecheck
 # The README's main job: build the example plugins and run them.
 run: $(STAMP)
 	$(BIN)/python examples/abi_roundtrip/run.py
-
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build
