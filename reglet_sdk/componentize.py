@@ -75,10 +75,18 @@ def _files(root: Path) -> Iterable[Path]:
 
 @dataclass(frozen=True)
 class ComponentSpec:
-    """What to build: an app module found on `python_paths`, exporting the given services."""
+    """What to build: an app module found on `python_paths`, exporting the given services.
+
+    `modules` are extra packages or single-file modules to bundle (the app's dependencies).
+    `before_import` and `after_import` are Python lines the entry module runs around the import of
+    the app module, at build time (e.g. to embed the manifest, then check that a plugin registered).
+    """
 
     app_module: str
     python_paths: tuple[Path, ...]
+    modules: tuple[Path, ...] = ()
+    before_import: tuple[str, ...] = ()
+    after_import: tuple[str, ...] = ()
     services: tuple[RpcService, ...] = abi.SERVICES
     world: str = abi.WIT_WORLD
     world_module: str = abi.WORLD_MODULE
@@ -101,6 +109,10 @@ def _stage(spec: ComponentSpec, stage: Path) -> None:
     for name in GUEST_PACKAGES:
         _copy(_module_path(name), stage)
         _copy_metadata(name, stage)
+    for module in spec.modules:
+        if not (stage / module.name).exists():
+            _copy(module, stage)
+            _copy_metadata(module.stem, stage)
     for path in spec.python_paths:
         for child in sorted(path.iterdir()):
             if child.name in ("__pycache__", ".venv", ".git") or child.suffix in (".wasm", ".pyc"):
@@ -113,12 +125,14 @@ def _stage(spec: ComponentSpec, stage: Path) -> None:
         # componentize-py generates the import bindings only while it builds: import them now so
         # they are part of the pre-initialised snapshot the stubs find at run time.
         *(f"import {spec.world_module}.imports.{s.binding_module}" for s in spec.services if not s.exported),
+        *spec.before_import,
         f"import {spec.app_module}  # noqa: F401  (registers the implementation at build time)",
+        *spec.after_import,
     ]
     for service in (s for s in spec.services if s.exported):
-        module = service.full_name.rsplit(".", 1)[0]
+        package = service.full_name.rsplit(".", 1)[0]
         lines.append(
-            f"from {reglet_abi.__name__}.{module}.guest import {service.name}Export as {service.export_class_name}"
+            f"from {reglet_abi.__name__}.{package}.guest import {service.name}Export as {service.export_class_name}"
         )
     (stage / f"{ENTRY_MODULE}.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -28,7 +28,7 @@ from reglet_abi.reglet.v1 import (
 from reglet_abi.reglet.v1.services import WIT_PACKAGE
 from reglet_sdk import __version__, log, manifest
 from reglet_sdk.context import Context, serving
-from reglet_sdk.errors import ErrorDetail
+from reglet_sdk.errors import ErrorDetail, RegletError
 from reglet_sdk.jsonvalue import JsonConversionError, from_json_object
 from reglet_sdk.metadata import Metadata
 from reglet_sdk.results import Result, RunMetadata
@@ -191,6 +191,8 @@ class PluginAdapter:
         with serving(ctx):
             try:
                 result = self.plugin.check(ctx, config)
+            except RegletError as exc:  # an SDK error (bad config, denied capability) keeps its detail
+                result = Result.from_error(exc.detail)
             except Exception as exc:  # noqa: BLE001
                 result = Result.from_error(panic_detail(exc))
         if not isinstance(result, Result):

@@ -106,7 +106,7 @@ class Result:
         self,
         status: Status,
         message: str = "",
-        data: Mapping[str, JSON] | None = None,
+        data: Mapping[str, Any] | None = None,
         error: ErrorDetail | None = None,
         timestamp: datetime.datetime | None = None,
         metadata: RunMetadata | None = None,
@@ -121,18 +121,18 @@ class Result:
         self.metadata = metadata
 
     @classmethod
-    def success(cls, message: str = "", data: Mapping[str, JSON] | None = None) -> Result:
+    def success(cls, message: str = "", data: Mapping[str, Any] | None = None) -> Result:
         """The check ran and the target is compliant."""
         return cls("success", message, data)
 
     @classmethod
-    def failure(cls, message: str = "", data: Mapping[str, JSON] | None = None) -> Result:
+    def failure(cls, message: str = "", data: Mapping[str, Any] | None = None) -> Result:
         """The check ran and the target is not compliant."""
         return cls("failure", message, data)
 
     @classmethod
     def from_error(
-        cls, detail: ErrorDetail, message: str | None = None, data: Mapping[str, JSON] | None = None
+        cls, detail: ErrorDetail, message: str | None = None, data: Mapping[str, Any] | None = None
     ) -> Result:
         """The check could not be carried out (also reachable as `Result.error(detail)`)."""
         if not isinstance(detail, ErrorDetail):

@@ -1,0 +1,286 @@
+"""`reglet-sdk`: build plugins, and describe, inspect and run them in the reference host.
+
+    reglet-sdk build PLUGIN_DIR [-o OUT.wasm]
+    reglet-sdk describe PLUGIN.wasm [--format text|json]
+    reglet-sdk schema PLUGIN.wasm
+    reglet-sdk check PLUGIN.wasm [--config '{...}' | --config @file] [--timeout S] [--memory-limit MIB]
+                                 [--format text|json] [-v]
+
+`check` exits 0 when the check succeeds, 1 when it fails and 2 when it could not be carried out.
+The plugin's log records go to stderr, prefixed with its name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from reglet_sdk import __version__
+from reglet_sdk.componentize import BuildError
+from reglet_sdk.host import Host, HostConfig, PluginCallError, PluginDescription, PluginLoadError
+from reglet_sdk.host.handlers import PluginLogRecord
+from reglet_sdk.results import Result
+
+EXIT_SUCCESS, EXIT_FAILURE, EXIT_ERROR = 0, 1, 2
+_EXIT_BY_STATUS = {"success": EXIT_SUCCESS, "failure": EXIT_FAILURE, "error": EXIT_ERROR}
+
+
+class UsageError(Exception):
+    """A command-line argument is wrong; the message says which and how to fix it."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reglet-sdk", description="Build and run Reglet plugins.")
+    parser.add_argument("--version", action="version", version=f"reglet-sdk {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build a plugin folder into a WebAssembly component")
+    build.add_argument("plugin_dir", type=Path, metavar="PLUGIN_DIR")
+    build.add_argument("-o", "--output", type=Path, metavar="OUT.wasm", help="default: PLUGIN_DIR/<name>.wasm")
+    build.add_argument("--no-cache", action="store_true", help="rebuild even if nothing changed")
+
+    for name, text in (
+        ("describe", "show a plugin's metadata and requested capabilities"),
+        ("schema", "print a plugin's config schema"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("plugin", type=Path, metavar="PLUGIN.wasm")
+        command.add_argument("--format", choices=("text", "json"), default="text" if name == "describe" else "json")
+        _add_limits(command)
+
+    check = commands.add_parser("check", help="run a plugin's check")
+    check.add_argument("plugin", type=Path, metavar="PLUGIN.wasm")
+    check.add_argument("--config", default="{}", help="the config as JSON, or @FILE (JSON or YAML)")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-v: debug)")
+    _add_limits(check)
+    return parser
+
+
+def _add_limits(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per-call limit (default 30)")
+    command.add_argument(
+        "--memory-limit", type=int, default=100, metavar="MIB", help="linear memory limit (default 100)"
+    )
+
+
+def load_config(value: str) -> dict[str, Any]:
+    """The check config from `--config`: JSON text, or @FILE holding JSON or YAML."""
+    source = "--config"
+    text = value
+    if value.startswith("@"):
+        path = Path(value[1:])
+        source = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--config {value}: cannot read {path} ({exc.strerror}).") from exc
+        if path.suffix in (".yaml", ".yml"):
+            import yaml
+
+            try:
+                loaded = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                raise UsageError(f"{path} is not valid YAML: {exc}") from exc
+            return _config_object(loaded, source)
+    try:
+        loaded = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{source} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}). "
+            """Quote it for the shell, e.g. --config '{"name": "Ada"}', or use --config @config.json."""
+        ) from exc
+    return _config_object(loaded, source)
+
+
+def _config_object(value: object, source: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise UsageError(f'{source} must be a JSON object like {{"key": "value"}}, not {type(value).__name__}.')
+    return value
+
+
+class _LogFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        plugin = record.name.removeprefix("reglet.plugin.")
+        attributes = getattr(record, "reglet_attributes", {}) or {}
+        extra = "".join(f" {k}={v}" for k, v in attributes.items())
+        return f"[{plugin}] {record.levelname} {record.getMessage()}{extra}"
+
+
+def _configure_logging(verbose: int, stream: TextIO) -> None:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(_LogFormatter())
+    plugin_log = logging.getLogger("reglet.plugin")
+    plugin_log.handlers[:] = [handler]
+    plugin_log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    plugin_log.propagate = False
+
+
+def _host(args: argparse.Namespace) -> Host:
+    if args.timeout <= 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout}.")
+    if args.memory_limit <= 0:
+        raise UsageError(f"--memory-limit must be a positive number of MiB, not {args.memory_limit}.")
+    return Host(HostConfig(timeout=args.timeout, memory_limit_mib=args.memory_limit))
+
+
+class _Progress:
+    """Shows that a build is running: a live elapsed-time line on a terminal, else start/end lines."""
+
+    def __init__(self, label: str, stream: TextIO) -> None:
+        self._label = label
+        self._stream = stream
+        self._done = threading.Event()
+        self._start = time.monotonic()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _Progress:
+        if self._stream.isatty():
+            self._thread = threading.Thread(target=self._spin, daemon=True)
+            self._thread.start()
+        else:
+            print(f"{self._label} ...", file=self._stream, flush=True)
+        return self
+
+    def _spin(self) -> None:
+        frames = "|/-\\"
+        i = 0
+        while not self._done.wait(0.2):
+            elapsed = time.monotonic() - self._start
+            print(f"\r{frames[i % 4]} {self._label} ({elapsed:.0f} s)", end="", file=self._stream, flush=True)
+            i += 1
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+            print("\r", end="", file=self._stream)
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self._start
+
+
+def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from reglet_sdk.build import build_plugin, default_cache_dir
+
+    label = f"building {args.plugin_dir} with componentize-py"
+    with _Progress(label, err) as progress:
+        target = build_plugin(args.plugin_dir, args.output, cache_dir=None if args.no_cache else default_cache_dir())
+    size = target.stat().st_size / 2**20
+    print(f"built {target} ({size:.1f} MiB) in {progress.elapsed:.1f} s", file=out)
+    return EXIT_SUCCESS
+
+
+def _describe_text(info: PluginDescription) -> str:
+    lines = [f"{info.name} {info.version}", f"  {info.description}" if info.description else ""]
+    lines.append(
+        f"  built with reglet-sdk {info.sdk_version} (ABI {info.abi_version}), needs host >= {info.min_host_version}"
+    )
+    caps = info.capabilities.to_dict()
+    if not caps:
+        lines.append("  capabilities: none requested")
+    else:
+        lines.append("  capabilities requested:")
+        lines += [f"    {kind}: {json.dumps(value)}" for kind, value in caps.items()]
+    schema = info.config_schema or {}
+    properties = schema.get("properties", {})
+    if properties:
+        required = set(schema.get("required", []))
+        lines.append("  config:")
+        for name, prop in properties.items():
+            flag = "required" if name in required else f"default {json.dumps(prop.get('default'))}"
+            lines.append(
+                f"    {name} ({_type_label(prop)}, {flag}){': ' + prop['description'] if 'description' in prop else ''}"
+            )
+    return "\n".join(line for line in lines if line)
+
+
+def _type_label(prop: dict[str, Any]) -> str:
+    if "enum" in prop:
+        return " | ".join(json.dumps(v) for v in prop["enum"])
+    if "type" in prop:
+        return str(prop["type"])
+    if "$ref" in prop:
+        return str(prop["$ref"]).rsplit("/", 1)[-1]
+    return "any"
+
+
+def _cmd_describe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with _host(args) as host:
+        plugin = host.load(args.plugin)
+        info = plugin.description or plugin.describe()
+    print(json.dumps(info.to_dict(), indent=2) if args.format == "json" else _describe_text(info), file=out)
+    return EXIT_SUCCESS
+
+
+def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with _host(args) as host:
+        schema = host.load(args.plugin).schema()
+    print(json.dumps(schema, indent=2), file=out)
+    return EXIT_SUCCESS
+
+
+def _result_text(result: Result, plugin: str) -> str:
+    marks = {"success": "PASS", "failure": "FAIL", "error": "ERROR"}
+    duration = f" ({result.metadata.duration_ms} ms)" if result.metadata else ""
+    lines = [f"{marks[result.status]} {plugin}: {result.message}{duration}"]
+    for key, value in result.data.items():
+        lines.append(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
+    error = result.error
+    if error is not None:
+        lines.append(f"  error: {error.type}{' [' + error.code + ']' if error.code else ''}: {error.message}")
+        if error.stack:
+            lines += ["    " + line for line in error.stack.rstrip().splitlines()]
+    return "\n".join(lines)
+
+
+def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    config = load_config(args.config)
+    _configure_logging(args.verbose, err)
+    with _host(args) as host:
+        plugin = host.load(args.plugin)
+        result = plugin.check(config)
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), file=out)
+    else:
+        print(_result_text(result, plugin.name), file=out)
+    return _EXIT_BY_STATUS[result.status]
+
+
+_COMMANDS = {"build": _cmd_build, "describe": _cmd_describe, "schema": _cmd_schema, "check": _cmd_check}
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Runs the command line; returns the exit status."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args, out, err)
+    except (UsageError, BuildError, PluginLoadError) as exc:
+        print(f"reglet-sdk {args.command}: {exc}", file=err)
+        return EXIT_ERROR
+    except PluginCallError as exc:
+        print(f"reglet-sdk {args.command}: the plugin failed: {exc.detail}", file=err)
+        if exc.detail.stack:
+            print(exc.detail.stack.rstrip(), file=err)
+        return EXIT_ERROR
+
+
+def entry_point() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+# Keep the record type importable from here for callers that format logs themselves.
+__all__ = ["PluginLogRecord", "entry_point", "load_config", "main"]

@@ -1,0 +1,394 @@
+"""The wasmtime runtime: load a plugin component, call its exports in a fresh sandbox each time.
+
+Every call gets a new Store and instance (no state leaks between checks), a linear-memory limit, a
+wall-clock limit enforced by epoch interruption, no filesystem, no environment, no sockets, and host
+functions bound to that call. A trap, a timeout or memory exhaustion becomes an ErrorDetail (types
+`panic`, `timeout`, `memory`); the host itself carries on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import math
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
+from wasmtime.component import Component, Linker
+
+from reglet_abi._rpc import RpcMethod
+from reglet_abi.reglet.v1 import (
+    CallContext,
+    CheckRequest,
+    DescribeRequest,
+    GrantSet,
+    SchemaRequest,
+    services,
+)
+from reglet_abi.reglet.v1.host import PluginClient, add_host_to_linker
+from reglet_sdk import __version__
+from reglet_sdk.errors import ErrorDetail
+from reglet_sdk.host.compile_cache import CompileCache, default_cache_dir
+from reglet_sdk.host.handlers import CallHandlers, PluginLogRecord
+from reglet_sdk.jsonvalue import JSON, to_json_object
+from reglet_sdk.results import Result
+
+HOST_VERSION = __version__
+"""The version of this host, compared with a plugin's min_host_version."""
+
+WASM_MAGIC = b"\0asm"
+CORE_MODULE_VERSION = b"\x01\x00\x00\x00"
+logger = logging.getLogger("reglet.host")
+
+
+@dataclass(frozen=True)
+class HostConfig:
+    """Limits and settings of a Host."""
+
+    memory_limit_mib: int = 100
+    """Largest linear memory a plugin may use, in MiB."""
+    timeout: float = 30.0
+    """Wall-clock limit of one plugin call, in seconds."""
+    cache_dir: Path | None = field(default_factory=default_cache_dir)
+    """Where compiled components are kept; None disables the compilation cache."""
+    max_request_bytes: int = 1 << 20
+    """Largest encoded request a host function accepts from a plugin."""
+    epoch_tick: float = 0.01
+    """Granularity of the timeout, in seconds."""
+    on_log: Callable[[PluginLogRecord], None] | None = None
+    """Receives each log record a plugin sends (default: the `reglet.plugin.<name>` logger)."""
+
+
+class PluginLoadError(Exception):
+    """A file cannot be run as a Reglet plugin; the message says why and what to do."""
+
+
+class PluginCallError(Exception):
+    """Describe or Schema failed; `detail` is the plugin's (or the sandbox's) ErrorDetail."""
+
+    def __init__(self, detail: ErrorDetail) -> None:
+        super().__init__(str(detail))
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class PluginDescription:
+    """What a plugin says about itself (the Describe answer)."""
+
+    name: str
+    version: str
+    description: str
+    sdk_version: str
+    min_host_version: str
+    abi_version: str
+    capabilities: GrantSet
+    config_schema: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "description": self.description,
+            "sdk_version": self.sdk_version,
+            "min_host_version": self.min_host_version,
+            "abi_version": self.abi_version,
+            "capabilities": self.capabilities.to_dict(),
+            "config_schema": self.config_schema,
+        }
+
+
+class _EpochTicker:
+    """Advances the engine's epoch every `interval` seconds, which is how calls time out."""
+
+    def __init__(self, engine: Engine, interval: float) -> None:
+        self._engine = engine
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="reglet-epoch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._engine.increment_epoch()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class _OutputLines:
+    """Collects a guest's stdout or stderr and logs it line by line with the plugin's name."""
+
+    def __init__(self, plugin: str, stream: str, level: int) -> None:
+        self._log = logging.getLogger(f"reglet.plugin.{plugin}")
+        self._stream = stream
+        self._level = level
+        self._buffer = b""
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+        *lines, self._buffer = self._buffer.split(b"\n")
+        for line in lines:
+            self._emit(line)
+        if len(self._buffer) > 64 * 1024:  # a plugin printing without newlines
+            self._emit(self._buffer)
+            self._buffer = b""
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._emit(self._buffer)
+            self._buffer = b""
+
+    def _emit(self, line: bytes) -> None:
+        self._log.log(self._level, "%s: %s", self._stream, line.decode("utf-8", "replace").rstrip("\r"))
+
+
+def _default_on_log(record: PluginLogRecord) -> None:
+    log = logging.getLogger(f"reglet.plugin.{record.plugin}")
+    level = logging.getLevelName(record.level)
+    log.log(
+        level if isinstance(level, int) else logging.INFO,
+        record.message,
+        extra={"reglet_attributes": record.attributes, "reglet_request_id": record.request_id},
+    )
+
+
+def classify_trap(exc: Exception, timeout: float, elapsed: float, memory_limit_mib: int) -> ErrorDetail:
+    """The ErrorDetail for a call that trapped: a timeout, memory exhaustion or another trap."""
+    text = str(exc)
+    first_line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    if "interrupt" in text:
+        return ErrorDetail(
+            type="timeout",
+            code="TIMEOUT",
+            message=f"the plugin ran for {elapsed:.1f} s, past its {timeout:g} s limit, and was stopped. "
+            "Raise the limit with --timeout if the check legitimately needs longer.",
+            is_timeout=True,
+        )
+    memory_markers = ("memory allocation", "out of memory", "memory size", "exceeds memory limits", "grow")
+    if any(marker in text.lower() for marker in memory_markers):
+        return ErrorDetail(
+            type="memory",
+            code="MEMORY_LIMIT",
+            message=f"the plugin ran out of memory at its {memory_limit_mib} MiB limit and was stopped "
+            f"({first_line}). Raise the limit with --memory-limit if it legitimately needs more.",
+            stack=text,
+        )
+    return ErrorDetail(type="panic", code="TRAP", message=f"the plugin trapped: {first_line}", stack=text)
+
+
+class Host:
+    """Loads and runs plugins. Thread-safe: checks may run concurrently on one Host."""
+
+    def __init__(self, config: HostConfig | None = None) -> None:
+        self.config = config or HostConfig()
+        engine_config = Config()
+        engine_config.epoch_interruption = True
+        self.engine = Engine(engine_config)
+        self.compile_cache = (
+            CompileCache(self.config.cache_dir, "epoch_interruption") if self.config.cache_dir is not None else None
+        )
+        self._ticker = _EpochTicker(self.engine, self.config.epoch_tick)
+
+    def __enter__(self) -> Host:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stops the host's background timer thread."""
+        self._ticker.stop()
+
+    def load(self, path: str | Path) -> LoadedPlugin:
+        """Loads, compiles (or reuses the compiled form of) and describes a plugin component."""
+        path = Path(path)
+        try:
+            wasm = path.read_bytes()
+        except OSError as exc:
+            raise PluginLoadError(f"{path} cannot be read ({exc.strerror}).") from exc
+        if wasm[:4] != WASM_MAGIC:
+            raise PluginLoadError(
+                f"{path} is not a WebAssembly file (it does not start with \\0asm). Pass a plugin component "
+                "built with `reglet-sdk build`."
+            )
+        if wasm[4:8] == CORE_MODULE_VERSION:
+            raise PluginLoadError(
+                f"{path} is a core WebAssembly module, not a component. Reglet plugins are WebAssembly "
+                "components: build them with `reglet-sdk build`."
+            )
+        try:
+            if self.compile_cache is not None:
+                component, from_cache = self.compile_cache.load(self.engine, wasm)
+            else:
+                component, from_cache = Component(self.engine, wasm), False
+        except WasmtimeError as exc:
+            raise PluginLoadError(f"{path} is not a valid WebAssembly component: {exc}") from exc
+        self._check_exports(path, component)
+        plugin = LoadedPlugin(self, path, component, from_cache)
+        description = plugin.describe()
+        self._check_version(path, description)
+        plugin.description = description
+        return plugin
+
+    def _check_exports(self, path: Path, component: Component) -> None:
+        exports = component.type.exports(self.engine)
+        wanted = services.PLUGIN.wit_interface
+        if wanted in exports:
+            return
+        base = wanted.partition("@")[0]
+        other = [name for name in exports if name.partition("@")[0] == base]
+        if other:
+            raise PluginLoadError(
+                f"{path} was built for ABI {other[0].partition('@')[2]}, but this host speaks "
+                f"{wanted.partition('@')[2]}. Rebuild the plugin with the SDK that matches this host."
+            )
+        raise PluginLoadError(
+            f"{path} is a WebAssembly component but not a Reglet plugin: it does not export {wanted} "
+            f"(it exports {', '.join(sorted(exports)) or 'nothing'}). Build plugins with `reglet-sdk build`."
+        )
+
+    @staticmethod
+    def _check_version(path: Path, description: PluginDescription) -> None:
+        try:
+            needed = Version(description.min_host_version or "0")
+        except InvalidVersion as exc:
+            raise PluginLoadError(
+                f"{path} declares min_host_version {description.min_host_version!r}, which is not a version."
+            ) from exc
+        if needed > Version(HOST_VERSION):
+            raise PluginLoadError(
+                f"{description.name} {description.version} needs a host of version {description.min_host_version} "
+                f"or newer, but this host is version {HOST_VERSION}. Upgrade reglet-sdk to run it."
+            )
+
+    def invoke(
+        self,
+        plugin: LoadedPlugin,
+        method: RpcMethod[Any, Any],
+        request: Any,
+        timeout: float | None = None,
+    ) -> tuple[Any, ErrorDetail | None]:
+        """Calls one export in a fresh sandbox: (response, None), or (None, why the sandbox stopped it)."""
+        limit = self.config.timeout if timeout is None else timeout
+        request_id = uuid.uuid4().hex
+        started = time.monotonic()
+        request.context = CallContext(
+            deadline=datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=limit),
+            timeout_ms=int(limit * 1000),
+            request_id=request_id,
+        )
+        name = plugin.name
+        stdout = _OutputLines(name, "stdout", logging.INFO)
+        stderr = _OutputLines(name, "stderr", logging.WARNING)
+        store = Store(self.engine)
+        store.set_limits(memory_size=self.config.memory_limit_mib << 20)
+        store.set_epoch_deadline(max(1, math.ceil(limit / self.config.epoch_tick)))
+        wasi = WasiConfig()
+        wasi.stdout_custom = stdout.write
+        wasi.stderr_custom = stderr.write
+        store.set_wasi(wasi)
+        linker = Linker(self.engine)
+        linker.add_wasip2()
+        handlers = CallHandlers(name, request_id, self.config.on_log or _default_on_log)
+        add_host_to_linker(linker, handlers, max_request_bytes=self.config.max_request_bytes)
+        try:
+            instance = linker.instantiate(store, plugin.component)
+            response = getattr(PluginClient(store, instance), method.python_name)(request)
+        except WasmtimeError as exc:
+            elapsed = time.monotonic() - started
+            return None, classify_trap(exc, limit, elapsed, self.config.memory_limit_mib)
+        finally:
+            stdout.flush()
+            stderr.flush()
+        return response, None
+
+
+class LoadedPlugin:
+    """A plugin component ready to run; each call runs in a fresh sandbox."""
+
+    description: PluginDescription | None
+
+    def __init__(self, host: Host, path: Path, component: Component, from_cache: bool) -> None:
+        self.host = host
+        self.path = path
+        self.component = component
+        self.from_cache = from_cache
+        """True when the compiled code came from the compilation cache."""
+        self.description = None
+
+    @property
+    def name(self) -> str:
+        """The plugin's name (its file name until it has described itself)."""
+        return self.description.name if self.description is not None else self.path.stem
+
+    def describe(self, timeout: float | None = None) -> PluginDescription:
+        """Asks the plugin for its metadata; raises PluginCallError when it cannot answer."""
+        response, failure = self.host.invoke(
+            self, services.PLUGIN_DESCRIBE, DescribeRequest(host_version=HOST_VERSION), timeout
+        )
+        if failure is not None:
+            raise PluginCallError(failure)
+        if response.error is not None:
+            raise PluginCallError(ErrorDetail.from_proto(response.error))
+        meta = response.metadata
+        if meta is None:
+            raise PluginCallError(ErrorDetail("internal", "describe answered without metadata", code="BAD_RESPONSE"))
+        return PluginDescription(
+            name=meta.name,
+            version=meta.version,
+            description=meta.description,
+            sdk_version=meta.sdk_version,
+            min_host_version=meta.min_host_version,
+            abi_version=meta.abi_version,
+            capabilities=meta.capabilities or GrantSet(),
+            config_schema=_schema(meta.config_schema),
+        )
+
+    def schema(self, timeout: float | None = None) -> dict[str, Any]:
+        """The plugin's config schema; raises PluginCallError when it cannot answer."""
+        response, failure = self.host.invoke(self, services.PLUGIN_SCHEMA, SchemaRequest(), timeout)
+        if failure is not None:
+            raise PluginCallError(failure)
+        if response.error is not None:
+            raise PluginCallError(ErrorDetail.from_proto(response.error))
+        schema = _schema(response.schema)
+        if schema is None:
+            raise PluginCallError(
+                ErrorDetail("internal", "the plugin's schema is not a JSON object", code="BAD_SCHEMA")
+            )
+        return schema
+
+    def check(self, config: Mapping[str, JSON] | None = None, timeout: float | None = None) -> Result:
+        """Runs the check; never raises for plugin misbehaviour (that becomes a Result with status error)."""
+        try:
+            request = CheckRequest(config=to_json_object(dict(config or {}), "config"))
+        except TypeError as exc:
+            return Result.from_error(ErrorDetail("config", str(exc), code="INVALID_CONFIG"))
+        response, failure = self.host.invoke(self, services.PLUGIN_CHECK, request, timeout)
+        if failure is not None:
+            return Result.from_error(failure)
+        if response.error is not None:
+            return Result.from_error(ErrorDetail.from_proto(response.error))
+        if response.result is None:
+            return Result.from_error(ErrorDetail("internal", "check answered without a result", code="BAD_RESPONSE"))
+        return Result.from_proto(response.result)
+
+
+def _schema(raw: bytes) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None
