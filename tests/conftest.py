@@ -9,6 +9,7 @@ import pytest
 from filelock import FileLock
 from wasmtime import Config, Engine
 
+from reglet_sdk.build import component_spec, inspect_plugin
 from reglet_sdk.componentize import ComponentSpec, build_cached
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,8 +23,30 @@ def build_test_component(app_module: str, folder: Path) -> Path:
         return build_cached(ComponentSpec(app_module=app_module, python_paths=(folder,)), COMPONENT_CACHE)
 
 
+def build_test_plugin(folder: Path) -> Path:
+    """Builds (or reuses) a plugin folder the way `reglet-sdk build` does."""
+    COMPONENT_CACHE.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(COMPONENT_CACHE / f"{folder.name}.lock")):
+        return build_cached(component_spec(inspect_plugin(folder)), COMPONENT_CACHE)
+
+
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     config = Config()
     config.cache = True
     return Engine(config)
+
+
+REPO_EXAMPLES = REPO / "examples"
+TEST_PLUGINS = REPO / "tests" / "plugins"
+COMPILE_CACHE = COMPONENT_CACHE.parent / "compiled"
+
+
+@pytest.fixture(scope="session")
+def hello_wasm() -> Path:
+    return build_test_plugin(REPO_EXAMPLES / "hello")
+
+
+@pytest.fixture(scope="session")
+def misbehaving_wasm() -> Path:
+    return build_test_plugin(TEST_PLUGINS / "misbehaving")
