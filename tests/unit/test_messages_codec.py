@@ -7,8 +7,7 @@ from typing import Any
 
 import betterproto2
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import reglet_abi.reglet.v1 as abi
 from reglet_abi._rpc import check_field_types
