@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup codegen check-codegen lint typecheck test run clean
+.PHONY: setup codegen check-codegen lint typecheck test run bench clean
 
 setup: $(STAMP)
 
@@ -21,11 +21,13 @@ check-codegen: $(STAMP)
 	$(BIN)/python -m codegen --check
 
 lint: $(STAMP)
-	$(BIN)/ruff check reglet_sdk codegen tests examples
-	$(BIN)/ruff format --check reglet_sdk codegen tests examples
+	$(BIN)/ruff check reglet_sdk codegen tests examples benchmarks
+	$(BIN)/ruff format --check reglet_sdk codegen tests examples benchmarks
 
+# Each example folder is checked on its own: every plugin folder has its own plugin.py.
 typecheck: $(STAMP)
-	$(BIN)/mypy reglet_sdk examples
+	$(BIN)/mypy reglet_sdk benchmarks examples/run.py
+	for folder in examples/*/; do $(BIN)/mypy "$$folder" || exit 1; done
 
 # The README's test command: everything CI runs.
 test: $(STAMP) check-codegen lint typecheck
@@ -33,7 +35,11 @@ test: $(STAMP) check-codegen lint typecheck
 
 # The README's main job: build the example plugins and run them.
 run: $(STAMP)
-	$(BIN)/python examples/abi_roundtrip/run.py
+	$(BIN)/python examples/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build
+
+# Benchmarks: measurements next to a floor timed in the same run (not part of `make test`).
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks

@@ -14,8 +14,27 @@ from reglet_sdk.metadata import Metadata
 MARKER = "REGLET_BUILD_ERROR: "
 
 
+def warm_up() -> None:
+    """Does once, at build time, the lazy work every call would otherwise repeat in its fresh instance.
+
+    betterproto2 computes each message class's codec metadata (resolving its type hints) on first
+    use. A fresh sandbox per call would pay that on every check (measured: ~25 ms of a ~30 ms check);
+    computed here, during pre-initialisation, it is part of the component's memory snapshot.
+    """
+    import inspect
+
+    import betterproto2
+
+    from reglet_abi.reglet import v1 as abi
+
+    for _, cls in inspect.getmembers(abi, inspect.isclass):
+        if issubclass(cls, betterproto2.Message) and cls is not betterproto2.Message:
+            bytes(cls.parse(bytes(cls())))  # builds the class metadata, the parser and the serialiser paths
+
+
 def after_import() -> None:
-    """Fails the build when no plugin registered or describe() contradicts plugin.yaml."""
+    """Fails the build when no plugin registered or describe() contradicts plugin.yaml; warms up."""
+    warm_up()
     registered = plugin.registered()
     if registered is None:
         raise SystemExit(

@@ -159,6 +159,7 @@ def _componentize(spec: ComponentSpec, stage: Path, output: Path) -> None:
     for service in spec.services:
         flag = "--export-interface-name" if service.exported else "--import-interface-name"
         command += [flag, f"{service.wit_interface}={service.binding_module}"]
+    output = output.resolve()  # componentize-py runs in the stage's folder
     partial = output.with_name(output.name + ".partial")
     command += ["componentize", "-p", str(stage), ENTRY_MODULE, "-o", str(partial)]
     # componentize-py adds $VIRTUAL_ENV's site-packages to the guest path; the stage is the whole path.

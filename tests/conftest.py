@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 from wasmtime import Config, Engine
+from wasmtime.component import Component
 
 from reglet_sdk.build import component_spec, inspect_plugin
 from reglet_sdk.componentize import ComponentSpec, build_cached
+from reglet_sdk.host.compile_cache import CompileCache
 
 REPO = Path(__file__).resolve().parent.parent
 COMPONENT_CACHE = Path(os.environ.get("REGLET_COMPONENT_CACHE", REPO / ".cache" / "components"))
@@ -32,9 +34,13 @@ def build_test_plugin(folder: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def engine() -> Engine:
-    config = Config()
-    config.cache = True
-    return Engine(config)
+    return Engine(Config())
+
+
+def compile_component(engine: Engine, wasm: Path) -> Component:
+    """Compiles a component once per content hash across test sessions (the host's own cache)."""
+    component, _ = CompileCache(COMPONENT_CACHE.parent / "compiled", "plain-engine").load(engine, wasm.read_bytes())
+    return component
 
 
 REPO_EXAMPLES = REPO / "examples"

@@ -368,7 +368,7 @@ class LoadedPlugin:
             )
         return schema
 
-    def check(self, config: Mapping[str, JSON] | None = None, timeout: float | None = None) -> Result:
+    def check(self, config: Mapping[str, Any] | None = None, timeout: float | None = None) -> Result:
         """Runs the check; never raises for plugin misbehaviour (that becomes a Result with status error)."""
         try:
             request = CheckRequest(config=to_json_object(dict(config or {}), "config"))

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): each reports its measurement as a ratio to a floor timed in the same run."""
