@@ -1,7 +1,7 @@
 """Builds the ABI round-trip plugin and drives every rpc through wasmtime, showing what crossed.
 
-Run it with `python examples/abi_roundtrip/roundtrip_report.py` (`make run` runs it too). Exit status 0 when every Plugin
-rpc and every Host rpc carried every field intact in both directions.
+Run it with `python examples/abi_roundtrip/roundtrip_report.py` (`make run` runs it too). Exit status
+0 when every Plugin rpc and every Host rpc carried every field intact in both directions.
 """
 
 from __future__ import annotations

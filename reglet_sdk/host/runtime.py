@@ -38,7 +38,7 @@ from reglet_sdk import __version__
 from reglet_sdk.errors import ErrorDetail
 from reglet_sdk.host.compile_cache import CompileCache, default_cache_dir
 from reglet_sdk.host.handlers import CallHandlers, PluginLogRecord
-from reglet_sdk.jsonvalue import JSON, to_json_object
+from reglet_sdk.jsonvalue import to_json_object
 from reglet_sdk.results import Result
 
 HOST_VERSION = __version__
