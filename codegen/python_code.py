@@ -212,19 +212,19 @@ def _snake_service(service: Service) -> str:
     return python_identifier(snake(service.name))
 
 
+def _protocol(class_name: str, summary: str, service: Service) -> list[str]:
+    """A typing.Protocol with one typed method per rpc of `service`."""
+    lines = [f"class {class_name}(Protocol):", *_docstring(f"{summary}\n\n{service.doc}", "    ")]
+    for method in service.methods:
+        lines += ["", _def(method, positional_only=True), *_docstring(method.doc, "        "), "        ..."]
+    return lines
+
+
 def _guest_export(package: Package, service: Service) -> list[str]:
     name = service.name
     const = _const(service)
     slot = f"{_snake_service(service)}_slot"
-    lines = [f"class {name}Service(Protocol):"]
-    lines += _docstring(f"What a guest implements to serve the exported {name} service.\n\n{service.doc}", "    ")
-    for method in service.methods:
-        lines += [
-            "",
-            _def(method, positional_only=True),
-        ]
-        lines += _docstring(method.doc, "        ")
-        lines.append("        ...")
+    lines = _protocol(f"{name}Service", f"What a guest implements to serve the exported {name} service.", service)
     lines += [
         "",
         "",
@@ -287,15 +287,7 @@ def _host_import(package: Package, service: Service) -> list[str]:
     name = service.name
     const = _const(service)
     fn = _snake_service(service)
-    lines = [f"class {name}Handlers(Protocol):"]
-    lines += _docstring(f"Implements the {name} service on the host: one method per rpc.\n\n{service.doc}", "    ")
-    for method in service.methods:
-        lines += [
-            "",
-            _def(method, positional_only=True),
-        ]
-        lines += _docstring(method.doc, "        ")
-        lines.append("        ...")
+    lines = _protocol(f"{name}Handlers", f"Implements the {name} service on the host: one method per rpc.", service)
     lines += ["", "", f"class Unimplemented{name}:"]
     lines += _docstring(
         f"Answers every {name} rpc with an `internal`/`UNIMPLEMENTED` error; subclass it to implement some.", "    "
