@@ -15,7 +15,7 @@ A plugin::
 
 __version__ = "0.1.0"
 
-from reglet_sdk import config, log, plugin, schema
+from reglet_sdk import config, exec, log, plugin, schema
 from reglet_sdk.context import Context
 from reglet_sdk.errors import ConfigError, ErrorDetail, RegletError
 from reglet_sdk.metadata import Metadata
@@ -31,6 +31,7 @@ __all__ = [
     "RunMetadata",
     "__version__",
     "config",
+    "exec",
     "log",
     "plugin",
     "schema",

@@ -45,6 +45,7 @@ class PluginSource:
     directory: Path
     manifest: Manifest
     dependencies: tuple[Path, ...]
+    imported_modules: tuple[str, ...]  # every module the plugin's files import, anywhere
 
 
 def inspect_plugin(directory: Path) -> PluginSource:
@@ -73,7 +74,8 @@ def inspect_plugin(directory: Path) -> PluginSource:
     local = {p.stem for p in directory.iterdir() if p.suffix == ".py"} | {
         p.name for p in directory.iterdir() if p.is_dir() and (p / "__init__.py").exists()
     }
-    return PluginSource(directory, manifest, tuple(_dependencies(trees, local)))
+    imported = sorted({name for tree in trees.values() for name in _imported_names(tree)})
+    return PluginSource(directory, manifest, tuple(_dependencies(trees, local)), tuple(imported))
 
 
 def _parse(path: Path) -> ast.Module:
@@ -92,6 +94,15 @@ def _imported_modules(tree: ast.Module) -> Iterable[tuple[str, int]]:
                 yield alias.name.partition(".")[0], node.lineno
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             yield node.module.partition(".")[0], node.lineno
+
+
+def _imported_names(tree: ast.Module) -> Iterable[str]:
+    """Full dotted names of the modules a file imports (at top level or inside functions)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module
 
 
 def _dependencies(trees: dict[Path, ast.Module], local: set[str]) -> list[Path]:
@@ -187,7 +198,7 @@ def component_spec(source: PluginSource) -> ComponentSpec:
         ),
         after_import=(
             "from reglet_sdk import build_checks as _reglet_checks",
-            "_reglet_checks.after_import()",
+            f"_reglet_checks.after_import({list(source.imported_modules)!r})",
         ),
     )
 

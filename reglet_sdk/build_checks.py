@@ -32,8 +32,33 @@ def warm_up() -> None:
             bytes(cls.parse(bytes(cls())))  # builds the class metadata, the parser and the serialiser paths
 
 
-def after_import() -> None:
-    """Fails the build when no plugin registered or describe() contradicts plugin.yaml; warms up."""
+ALWAYS_PRELOADED = (
+    # Codecs the standard library looks up lazily (socket and http use idna, for example).
+    *("encodings.idna", "encodings.punycode", "encodings.ascii", "encodings.latin_1", "encodings.utf_16"),
+    *("encodings.utf_32", "encodings.utf_8_sig", "encodings.cp1252", "encodings.base64_codec", "encodings.hex_codec"),
+)
+
+
+def preload(modules: list[str]) -> None:
+    """Imports `modules` at build time, so they exist at run time.
+
+    A component has no filesystem for Python to import from when it runs: only modules imported while
+    it was built (pre-initialised) are there. The build therefore imports every module the plugin's
+    files name anywhere (also inside functions); a module that cannot be imported here is skipped, and
+    an import of it at run time fails as it would have.
+    """
+    import importlib
+
+    for name in (*ALWAYS_PRELOADED, *modules):
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - optional: only what imports cleanly is kept
+            continue
+
+
+def after_import(modules: list[str] | None = None) -> None:
+    """Fails the build when no plugin registered or describe() contradicts plugin.yaml; preloads, warms up."""
+    preload(modules or [])
     warm_up()
     registered = plugin.registered()
     if registered is None:

@@ -4,7 +4,8 @@
     reglet-sdk describe PLUGIN.wasm [--format text|json]
     reglet-sdk schema PLUGIN.wasm
     reglet-sdk check PLUGIN.wasm [--config '{...}' | --config @file] [--timeout S] [--memory-limit MIB]
-                                 [--format text|json] [-v]
+                                 [--format text|json] [-v] [--grant RULE ...] [--grants FILE] [--trust]
+                                 [--security default|strict]
 
 `check` exits 0 when the check succeeds, 1 when it fails and 2 when it could not be carried out.
 The plugin's log records go to stderr, prefixed with its name.
@@ -18,14 +19,24 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from reglet_sdk import __version__
 from reglet_sdk.componentize import BuildError
 from reglet_sdk.host import Host, HostConfig, PluginCallError, PluginDescription, PluginLoadError
+from reglet_sdk.host.grant_store import (
+    GrantsNeeded,
+    GrantStore,
+    StrictModeRefusal,
+    decide,
+    prompt_on_terminal,
+    refuse_broad,
+)
 from reglet_sdk.host.handlers import PluginLogRecord
+from reglet_sdk.host.rules import Rule, RuleError, parse_rule, rules_from_grant_set
+from reglet_sdk.manifest import ManifestError, parse_grants
 from reglet_sdk.results import Result
 
 EXIT_SUCCESS, EXIT_FAILURE, EXIT_ERROR = 0, 1, 2
@@ -60,6 +71,20 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--config", default="{}", help="the config as JSON, or @FILE (JSON or YAML)")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-v: debug)")
+    check.add_argument(
+        "--grant",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="grant one rule, e.g. exec:/usr/bin/uname, fs:read:/data/**, network:api.example.com:443 (repeatable)",
+    )
+    check.add_argument(
+        "--grants", type=Path, metavar="FILE", help="grant the rules of a YAML file with a capabilities: block"
+    )
+    check.add_argument("--trust", action="store_true", help="grant exactly what the plugin requests")
+    check.add_argument(
+        "--security", choices=("default", "strict"), default="default", help="strict: refuse broad rules"
+    )
     _add_limits(check)
     return parser
 
@@ -186,12 +211,12 @@ def _describe_text(info: PluginDescription) -> str:
     lines.append(
         f"  built with reglet-sdk {info.sdk_version} (ABI {info.abi_version}), needs host >= {info.min_host_version}"
     )
-    caps = info.capabilities.to_dict()
-    if not caps:
+    rules = rules_from_grant_set(info.capabilities)
+    if not rules:
         lines.append("  capabilities: none requested")
     else:
-        lines.append("  capabilities requested:")
-        lines += [f"    {kind}: {json.dumps(value)}" for kind, value in caps.items()]
+        lines.append("  capabilities requested (risk):")
+        lines += [f"    {rule}   ({rule.risk}{', broad: ' + rule.broad if rule.broad else ''})" for rule in rules]
     schema = info.config_schema or {}
     properties = schema.get("properties", {})
     if properties:
@@ -244,11 +269,45 @@ def _result_text(result: Result, plugin: str) -> str:
     return "\n".join(lines)
 
 
+def explicit_grants(args: argparse.Namespace, requested: list[Rule]) -> list[Rule] | None:
+    """The rules granted on the command line, or None when no --grant, --grants or --trust was given."""
+    if not (args.grant or args.grants or args.trust):
+        return None
+    rules: list[Rule] = list(requested) if args.trust else []
+    for text in args.grant:
+        try:
+            rules.append(parse_rule(text))
+        except RuleError as exc:
+            raise UsageError(f"--grant {exc}") from exc
+    if args.grants:
+        try:
+            rules += rules_from_grant_set(parse_grants(args.grants.read_text(encoding="utf-8"), args.grants))
+        except OSError as exc:
+            raise UsageError(f"--grants {args.grants}: cannot be read ({exc.strerror}).") from exc
+        except (ManifestError, RuleError) as exc:
+            raise UsageError(f"--grants {exc}") from exc
+    return rules
+
+
+def _terminal_prompt(err: TextIO) -> Callable[[str], str]:
+    def read(question: str) -> str:
+        print(question, end="", file=err, flush=True)
+        return sys.stdin.readline()
+
+    return read
+
+
 def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config = load_config(args.config)
     _configure_logging(args.verbose, err)
     with _host(args) as host:
         plugin = host.load(args.plugin)
+        requested = plugin.requested_rules
+        ask = prompt_on_terminal(plugin.name, _terminal_prompt(err)) if sys.stdin.isatty() else None
+        decision = decide(plugin.name, requested, explicit_grants(args, requested), GrantStore(), ask)
+        if args.security == "strict":
+            refuse_broad(decision.rules)
+        plugin.grant(decision.rules)
         result = plugin.check(config)
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), file=out)
@@ -267,7 +326,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args, out, err)
-    except (UsageError, BuildError, PluginLoadError) as exc:
+    except (UsageError, BuildError, PluginLoadError, GrantsNeeded, StrictModeRefusal) as exc:
         print(f"reglet-sdk {args.command}: {exc}", file=err)
         return EXIT_ERROR
     except PluginCallError as exc:

@@ -104,6 +104,14 @@ class HostCallError(RegletError):
     """A host function answered with an error (other than a denied capability)."""
 
 
+class ExecError(HostCallError):
+    """A command could not be run at all (not a non-zero exit, which is a normal response)."""
+
+
+class HostTimeoutError(HostCallError, TimeoutError):
+    """A host function ran out of time."""
+
+
 def raise_for_error(error: ErrorDetailMessage | None) -> None:
     """Raises the matching RegletError when a host response carries an error."""
     if error is None:
@@ -111,4 +119,8 @@ def raise_for_error(error: ErrorDetailMessage | None) -> None:
     detail = ErrorDetail.from_proto(error)
     if detail.type == "capability":
         raise CapabilityError(detail)
+    if detail.type == "exec":
+        raise ExecError(detail)
+    if detail.type == "timeout" or detail.is_timeout:
+        raise HostTimeoutError(detail)
     raise HostCallError(detail)

@@ -243,6 +243,22 @@ def parse(text: str, path: Path = Path("plugin.yaml")) -> Manifest:
     )
 
 
+def parse_grants(text: str, path: Path = Path("grants.yaml")) -> GrantSet:
+    """Validates a grants file: a YAML mapping with one `capabilities:` block in plugin.yaml's shape."""
+    import yaml
+
+    reader = _Reader(path)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
+        raise ManifestError(f"{path}:{line}: not valid YAML: {exc.problem}. Fix the syntax there.") from exc
+    if root is None:
+        return GrantSet()
+    top = reader.mapping(root, "", {"capabilities"}, {"capabilities"})
+    return _capabilities(reader, top["capabilities"])
+
+
 def load(path: Path) -> Manifest:
     """Reads and validates a plugin.yaml file."""
     try:

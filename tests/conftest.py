@@ -56,3 +56,8 @@ def hello_wasm() -> Path:
 @pytest.fixture(scope="session")
 def misbehaving_wasm() -> Path:
     return build_test_plugin(TEST_PLUGINS / "misbehaving")
+
+
+@pytest.fixture(scope="session")
+def capabilities_wasm() -> Path:
+    return build_test_plugin(TEST_PLUGINS / "capabilities")

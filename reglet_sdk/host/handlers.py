@@ -1,13 +1,17 @@
-"""The host functions the reference host gives every plugin, bound to one call.
+"""The host functions the reference host gives every plugin, bound to one call and its grants.
 
-Until capability grants exist every function that acts on the outside world answers with a
-`capability` error naming the rule it would need, and does nothing. Log records are forwarded to the
-host's logging with the plugin's name.
+Every function that acts on the outside world first asks the plugin's Policy; a denial is an
+ErrorDetail of type `capability` whose code is the rule that would be needed (in `--grant` syntax),
+and nothing is run or connected. Log records are forwarded to the host with the plugin's name.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import logging
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +20,7 @@ from urllib.parse import urlsplit
 import betterproto2
 
 from reglet_abi.reglet.v1 import (
+    CallContext,
     DnsRequest,
     DnsResponse,
     ErrorDetail,
@@ -32,7 +37,11 @@ from reglet_abi.reglet.v1 import (
     TcpRequest,
     TcpResponse,
 )
+from reglet_sdk.host.exec_runner import GATED, EnvironmentEntryError, harden_environment, run_command
+from reglet_sdk.host.policy import Policy, normalise_path, resolve_command
 from reglet_sdk.jsonvalue import from_json_value
+
+logger = logging.getLogger("reglet.host")
 
 MAX_LOG_MESSAGE = 64 * 1024
 
@@ -91,9 +100,15 @@ def _host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def denial(request: object) -> ErrorDetail:
-    """The error for a request the plugin was not granted; nothing was done."""
-    rule = required_rule(request)
+def _host_port(rule: str) -> tuple[str, int]:
+    """("example.com", 443) from "network:example.com:443" (IPv6 hosts in brackets)."""
+    host, _, port = rule.removeprefix("network:").rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def denial(request: object, rule: str | None = None) -> ErrorDetail:
+    """The error for a request the plugin was not granted (`rule` needed); nothing was done."""
+    rule = rule or required_rule(request)
     return ErrorDetail(
         type="capability",
         code=rule,
@@ -103,33 +118,152 @@ def denial(request: object) -> ErrorDetail:
     )
 
 
-class CallHandlers:
-    """Host handlers for one plugin call (generated HostHandlers protocol)."""
+@dataclass(frozen=True)
+class ExecLimits:
+    """Host-side limits of the exec host function."""
 
-    def __init__(self, plugin_name: str, request_id: str, on_log: Callable[[PluginLogRecord], None]) -> None:
+    default_timeout: float = 30.0
+    """Used when a request names no timeout (seconds)."""
+    max_timeout: float = 30.0
+    """No command runs longer, whatever the request asks (seconds)."""
+    max_output: int = 10 << 20
+    """Bytes kept of stdout and of stderr, each."""
+
+
+def _invalid(message: str) -> ErrorDetail:
+    return ErrorDetail(type="validation", code="INVALID_REQUEST", message=message)
+
+
+def _remaining_seconds(context: CallContext | None) -> float | None:
+    if context is None:
+        return None
+    limits = []
+    if context.timeout_ms > 0:
+        limits.append(context.timeout_ms / 1000)
+    if context.deadline is not None:
+        limits.append((context.deadline - datetime.datetime.now(datetime.UTC)).total_seconds())
+    return min(limits) if limits else None
+
+
+class CallHandlers:
+    """Host handlers for one plugin call (the generated HostHandlers protocol)."""
+
+    def __init__(
+        self,
+        plugin_name: str,
+        request_id: str,
+        on_log: Callable[[PluginLogRecord], None],
+        policy: Policy | None = None,
+        exec_limits: ExecLimits | None = None,
+    ) -> None:
         self.plugin_name = plugin_name
         self.request_id = request_id
         self.on_log = on_log
+        self.policy = policy or Policy()
+        self.exec_limits = exec_limits or ExecLimits()
 
     def exec_command(self, request: ExecRequest, /) -> ExecResponse:
-        """Denied: no capabilities are granted yet."""
-        return ExecResponse(error=denial(request), exit_code=-1)
+        """Runs a granted command (see exec_runner); anything else is refused before it starts."""
+        if not request.command:
+            return ExecResponse(error=_invalid("ExecRequest.command is empty; name the program to run."), exit_code=-1)
+        if request.context is not None and request.context.canceled:
+            return ExecResponse(
+                error=ErrorDetail(
+                    type="timeout",
+                    code="CANCELED",
+                    message="the plugin gave up before the command started",
+                    is_timeout=True,
+                ),
+                exit_code=-1,
+            )
+        resolved = resolve_command(request.command)
+        if self.policy.exec(request.command) is None:
+            return ExecResponse(error=denial(request, f"exec:{resolved or request.command}"), exit_code=-1)
+        assert resolved is not None  # a command that does not resolve matches no rule
+        env_names = [name for name in GATED if self.policy.env(name) is not None]
+        try:
+            environment, dropped = harden_environment(request.env, env_names)
+        except EnvironmentEntryError as exc:
+            return ExecResponse(error=_invalid(str(exc)), exit_code=-1)
+        if dropped:
+            logger.warning("%s: not passed to %s: %s", self.plugin_name, request.command, ", ".join(dropped))
+        with contextlib.ExitStack() as stack:
+            if request.dir:
+                if self.policy.fs(request.dir, write=False) is None:
+                    return ExecResponse(error=denial(request, f"fs:read:{normalise_path(request.dir)}"), exit_code=-1)
+                workdir = normalise_path(request.dir)
+                if not os.path.isdir(workdir):
+                    return ExecResponse(
+                        error=ErrorDetail(
+                            type="exec",
+                            code="EXECUTION_FAILED",
+                            message=f"the working directory {workdir} does not exist",
+                            is_not_found=True,
+                        ),
+                        exit_code=-1,
+                    )
+            else:
+                workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="reglet-exec-"))
+            limits = [
+                self.exec_limits.max_timeout,
+                request.timeout_ms / 1000 if request.timeout_ms else self.exec_limits.default_timeout,
+            ]
+            remaining = _remaining_seconds(request.context)
+            if remaining is not None:
+                limits.append(remaining)
+            timeout = max(0.0, min(limits))
+            try:
+                outcome = run_command(
+                    [resolved, *request.args],
+                    cwd=workdir,
+                    env=environment,
+                    timeout=timeout,
+                    max_output=self.exec_limits.max_output,
+                )
+            except OSError as exc:
+                return ExecResponse(
+                    error=ErrorDetail(
+                        type="exec",
+                        code="EXECUTION_FAILED",
+                        message=f"{resolved} could not be started: {exc.strerror or exc}",
+                    ),
+                    exit_code=-1,
+                )
+        return ExecResponse(
+            stdout=outcome.stdout,
+            stderr=outcome.stderr,
+            exit_code=outcome.exit_code,
+            duration_ms=outcome.duration_ms,
+            is_timeout=outcome.is_timeout,
+            stdout_truncated=outcome.stdout_truncated,
+            stderr_truncated=outcome.stderr_truncated,
+        )
+
+    def _network_denial(self, request: DnsRequest | HttpRequest | TcpRequest | SmtpRequest) -> ErrorDetail:
+        rule = required_rule(request)
+        if self.policy.network(*_host_port(rule)) is None:
+            return denial(request, rule)
+        return ErrorDetail(
+            type="internal",
+            code="UNIMPLEMENTED",
+            message=f"{rule} is granted, but this host does not implement the network functions yet; nothing was sent.",
+        )
 
     def dns_lookup(self, request: DnsRequest, /) -> DnsResponse:
-        """Denied: no capabilities are granted yet."""
-        return DnsResponse(error=denial(request))
+        """Checks the grant; the lookup itself is not implemented yet."""
+        return DnsResponse(error=self._network_denial(request))
 
     def http_request(self, request: HttpRequest, /) -> HttpResponse:
-        """Denied: no capabilities are granted yet."""
-        return HttpResponse(error=denial(request))
+        """Checks the grant; the request itself is not implemented yet."""
+        return HttpResponse(error=self._network_denial(request))
 
     def tcp_connect(self, request: TcpRequest, /) -> TcpResponse:
-        """Denied: no capabilities are granted yet."""
-        return TcpResponse(error=denial(request))
+        """Checks the grant; the connection itself is not implemented yet."""
+        return TcpResponse(error=self._network_denial(request))
 
     def smtp_connect(self, request: SmtpRequest, /) -> SmtpResponse:
-        """Denied: no capabilities are granted yet."""
-        return SmtpResponse(error=denial(request))
+        """Checks the grant; the conversation itself is not implemented yet."""
+        return SmtpResponse(error=self._network_denial(request))
 
     def log(self, request: LogRequest, /) -> LogResponse:
         """Forwards a record to `on_log`."""

@@ -12,6 +12,7 @@ import datetime
 import json
 import logging
 import math
+import os
 import threading
 import time
 import uuid
@@ -37,7 +38,9 @@ from reglet_abi.reglet.v1.host import PluginClient, add_host_to_linker
 from reglet_sdk import __version__
 from reglet_sdk.errors import ErrorDetail
 from reglet_sdk.host.compile_cache import CompileCache, default_cache_dir
-from reglet_sdk.host.handlers import CallHandlers, PluginLogRecord
+from reglet_sdk.host.handlers import CallHandlers, ExecLimits, PluginLogRecord
+from reglet_sdk.host.policy import Grants, Policy, Preopen, as_policy
+from reglet_sdk.host.rules import Rule, rules_from_grant_set
 from reglet_sdk.jsonvalue import to_json_object
 from reglet_sdk.results import Result
 
@@ -65,6 +68,8 @@ class HostConfig:
     """Granularity of the timeout, in seconds."""
     on_log: Callable[[PluginLogRecord], None] | None = None
     """Receives each log record a plugin sends (default: the `reglet.plugin.<name>` logger)."""
+    exec_limits: ExecLimits = field(default_factory=ExecLimits)
+    """Timeouts and output caps of the exec host function."""
 
 
 class PluginLoadError(Exception):
@@ -209,8 +214,11 @@ class Host:
         """Stops the host's background timer thread."""
         self._ticker.stop()
 
-    def load(self, path: str | Path) -> LoadedPlugin:
-        """Loads, compiles (or reuses the compiled form of) and describes a plugin component."""
+    def load(self, path: str | Path, grants: Grants | None = None) -> LoadedPlugin:
+        """Loads, compiles (or reuses the compiled form of) and describes a plugin component.
+
+        `grants` is everything the plugin may do (default: nothing); see reglet_sdk.host.policy.
+        """
         path = Path(path)
         try:
             wasm = path.read_bytes()
@@ -234,7 +242,7 @@ class Host:
         except WasmtimeError as exc:
             raise PluginLoadError(f"{path} is not a valid WebAssembly component: {exc}") from exc
         self._check_exports(path, component)
-        plugin = LoadedPlugin(self, path, component, from_cache)
+        plugin = LoadedPlugin(self, path, component, from_cache, as_policy(grants))
         description = plugin.describe()
         self._check_version(path, description)
         plugin.description = description
@@ -296,10 +304,15 @@ class Host:
         wasi = WasiConfig()
         wasi.stdout_custom = stdout.write
         wasi.stderr_custom = stderr.write
+        wasi.env = plugin.policy.environment(os.environ)
+        for preopen in plugin.preopens:
+            wasi.preopen_dir(preopen.host_path, preopen.guest_path, preopen.writable)
         store.set_wasi(wasi)
         linker = Linker(self.engine)
         linker.add_wasip2()
-        handlers = CallHandlers(name, request_id, self.config.on_log or _default_on_log)
+        handlers = CallHandlers(
+            name, request_id, self.config.on_log or _default_on_log, plugin.policy, self.config.exec_limits
+        )
         add_host_to_linker(linker, handlers, max_request_bytes=self.config.max_request_bytes)
         try:
             instance = linker.instantiate(store, plugin.component)
@@ -318,13 +331,28 @@ class LoadedPlugin:
 
     description: PluginDescription | None
 
-    def __init__(self, host: Host, path: Path, component: Component, from_cache: bool) -> None:
+    def __init__(self, host: Host, path: Path, component: Component, from_cache: bool, policy: Policy) -> None:
         self.host = host
         self.path = path
         self.component = component
         self.from_cache = from_cache
         """True when the compiled code came from the compilation cache."""
         self.description = None
+        self.policy = policy
+        self.preopens: list[Preopen] = []
+        self.grant(policy)
+
+    def grant(self, grants: Grants | None) -> None:
+        """Replaces what this plugin may do (None: nothing) for the calls that follow."""
+        self.policy = as_policy(grants)
+        self.preopens, unmountable = self.policy.preopens()
+        for problem in unmountable:
+            logger.warning("%s: %s", self.path.name, problem)
+
+    @property
+    def requested_rules(self) -> list[Rule]:
+        """The rules the plugin requests in its manifest (plugin.yaml)."""
+        return rules_from_grant_set(self.description.capabilities) if self.description is not None else []
 
     @property
     def name(self) -> str:

@@ -174,6 +174,11 @@ def test_host_functions_answer_capability_denied_and_do_nothing(misbehaving: Loa
     assert not marker.exists()
 
 
+def test_a_module_imported_only_inside_a_function_is_there_at_run_time(misbehaving: LoadedPlugin) -> None:
+    # A component has no filesystem to import from at run time; the build preloads every import.
+    assert misbehaving.check({"mode": "lazy-import"}).data == {"half": "1/2"}
+
+
 def test_pure_python_dependency_is_bundled(misbehaving: LoadedPlugin) -> None:
     assert misbehaving.check({"mode": "dependency"}).data == {"newer": True}
 

@@ -20,7 +20,18 @@ CALLS = 0  # module state: a fresh sandbox per call must always see 0 here
 @dataclass
 class Settings:
     mode: Literal[
-        "ok", "raise", "loop", "bomb", "wrong-type", "bad-data", "log", "print", "exec", "state", "dependency"
+        "ok",
+        "raise",
+        "loop",
+        "bomb",
+        "wrong-type",
+        "bad-data",
+        "log",
+        "print",
+        "exec",
+        "state",
+        "dependency",
+        "lazy-import",
     ] = "ok"
 
 
@@ -69,6 +80,10 @@ class Misbehaving(plugin.Plugin):
             return Result.success("asked", {"type": error.type, "code": error.code} if error else {})
         if mode == "state":
             return Result.success("state", {"calls": CALLS})
+        if mode == "lazy-import":
+            import fractions  # imported only here: the build must still bundle it
+
+            return Result.success("imported", {"half": str(fractions.Fraction(1, 2))})
         if mode == "dependency":
             return Result.success("compared", {"newer": Version("1.10") > Version("1.9")})
         return Result.success(

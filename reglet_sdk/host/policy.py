@@ -1,0 +1,224 @@
+"""The capability policy: default deny, and one matcher per kind of rule.
+
+- network: host glob (case-insensitive, as DNS is; `*.example.com` does not match `example.com`; IP
+  addresses compared in canonical form) AND port (`N`, `A-B`, `*`) in the same rule;
+- fs: the path is made absolute (relative to the host's working directory), `..` removed and symlinks
+  resolved before matching, so `/data/../etc/passwd` and a symlink out of a granted tree are outside
+  it; `**` matches any number of path segments, `*` and `?` stay inside one; write implies read;
+- exec: the command resolved to an absolute path (a bare name through SEARCH_PATH); a rule with a `/`
+  is a path glob on that path or its real path, a bare rule (`uname`) matches only the command the
+  search path yields for that name;
+- env: glob on the variable name; kv: glob on the key, and the operation (read-write covers both).
+
+WASI gives a sandbox whole directories, so only `DIR/**` fs rules become preopened directories;
+`preopens()` reports the other fs rules as not mountable instead of widening them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import os
+import re
+import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from reglet_abi.reglet.v1 import GrantSet
+from reglet_sdk.host.rules import Rule, parse_rule, rules_from_grant_set
+
+SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+"""Where a bare command name is looked up (never the host's own PATH, which a user may have changed)."""
+
+
+@lru_cache(maxsize=512)
+def path_glob(pattern: str) -> re.Pattern[str]:
+    """A regex for a path glob: `**` any number of segments, `*`/`?` within one, `[...]` classes."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            i += 2
+            if pattern.startswith("/", i):  # `**/` : zero or more whole segments
+                out.append("(?:.*/)?")
+                i += 1
+            else:
+                out.append(".*")
+            continue
+        char = pattern[i]
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            end = pattern.find("]", i + 1)
+            if end == -1:
+                out.append(re.escape(char))
+            else:
+                body = pattern[i + 1 : end].replace("\\", "\\\\")
+                out.append(f"[{'^' + body[1:] if body.startswith('!') else body}]")
+                i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    regex = "".join(out)
+    if regex.endswith("/.*"):  # `DIR/**` also matches DIR itself
+        regex = regex[: -len("/.*")] + "(?:/.*)?"
+    return re.compile(regex + r"\Z", re.DOTALL)
+
+
+def _literal_prefix(pattern: str) -> str:
+    """The part of a path pattern before its first glob character, cut back to a whole segment."""
+    cut = min((pattern.find(c) for c in "*?[" if c in pattern), default=len(pattern))
+    if cut == len(pattern):
+        return pattern
+    return pattern[: pattern.rfind("/", 0, cut) + 1] if "/" in pattern[:cut] else ""
+
+
+def _resolve_pattern(pattern: str) -> str:
+    """`pattern` with its literal directory part made absolute and symlink-free, like the paths it matches."""
+    prefix = _literal_prefix(pattern)
+    if not prefix:
+        return pattern
+    rest = pattern[len(prefix) :]
+    real = os.path.realpath(os.path.abspath(prefix))
+    if prefix.endswith("/") and not real.endswith("/"):
+        real += "/"
+    return real + rest
+
+
+def normalise_path(path: str) -> str:
+    """Absolute (against the host's working directory), without `..`, with symlinks resolved."""
+    return os.path.realpath(os.path.abspath(path))
+
+
+def _canonical_host(host: str) -> str:
+    host = host.strip("[]").lower().rstrip(".")
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return host
+
+
+def port_matches(spec: str, port: int) -> bool:
+    """Whether `port` is in a port spec (N, A-B or *)."""
+    if spec == "*":
+        return True
+    low, _, high = spec.partition("-")
+    return int(low) <= port <= int(high or low)
+
+
+def resolve_command(command: str) -> str | None:
+    """The absolute path a command runs as: a bare name through SEARCH_PATH; None when not found."""
+    if "/" in command:
+        return os.path.normpath(os.path.abspath(command))
+    return shutil.which(command, path=SEARCH_PATH)
+
+
+@dataclass(frozen=True)
+class Preopen:
+    """A host directory the sandbox sees at the same path."""
+
+    host_path: str
+    guest_path: str
+    writable: bool
+
+
+class Policy:
+    """What one plugin run may do: exactly its granted rules."""
+
+    def __init__(self, rules: Iterable[Rule] = ()) -> None:
+        self.rules = tuple(dict.fromkeys(rules))
+        self._fs = [(rule, path_glob(_resolve_pattern(rule.pattern))) for rule in self.rules if rule.kind == "fs"]
+
+    def __repr__(self) -> str:
+        return f"Policy({', '.join(map(str, self.rules)) or 'deny all'})"
+
+    def _of(self, kind: str) -> list[Rule]:
+        return [rule for rule in self.rules if rule.kind == kind]
+
+    def network(self, host: str, port: int) -> Rule | None:
+        """The rule allowing a connection to host:port, or None."""
+        wanted = _canonical_host(host)
+        for rule in self._of("network"):
+            pattern = _canonical_host(rule.pattern)
+            if port_matches(rule.mode, port) and (pattern == "*" or fnmatch.fnmatchcase(wanted, pattern)):
+                return rule
+        return None
+
+    def fs(self, path: str, *, write: bool) -> Rule | None:
+        """The rule allowing reading (or writing) `path` after normalisation, or None."""
+        real = normalise_path(path)
+        for rule, regex in self._fs:
+            if (rule.mode == "write" or not write) and regex.match(real):
+                return rule
+        return None
+
+    def exec(self, command: str) -> Rule | None:
+        """The rule allowing `command` (as the plugin gave it), or None."""
+        resolved = resolve_command(command)
+        if resolved is None:
+            return None
+        real = os.path.realpath(resolved)
+        for rule in self._of("exec"):
+            if "/" in rule.pattern:
+                regex = path_glob(rule.pattern)
+                if regex.match(resolved) or regex.match(real):
+                    return rule
+            else:
+                name = os.path.basename(resolved)
+                if fnmatch.fnmatchcase(name, rule.pattern) and resolve_command(name) == resolved:
+                    return rule
+        return None
+
+    def env(self, name: str) -> Rule | None:
+        """The rule allowing the environment variable `name`, or None."""
+        return next((r for r in self._of("env") if fnmatch.fnmatchcase(name, r.pattern)), None)
+
+    def kv(self, key: str, op: str) -> Rule | None:
+        """The rule allowing `op` ("read" or "write") on `key`, or None."""
+        for rule in self._of("kv"):
+            if rule.mode in (op, "read-write") and fnmatch.fnmatchcase(key, rule.pattern):
+                return rule
+        return None
+
+    def preopens(self) -> tuple[list[Preopen], list[str]]:
+        """Directories to give the sandbox, and why any fs rule could not become one."""
+        dirs: dict[str, bool] = {}
+        problems = []
+        for rule in self._of("fs"):
+            base = rule.pattern[: -len("/**")] if rule.pattern.endswith("/**") else None
+            if base is None or _literal_prefix(base) != base or not base.startswith("/"):
+                problems.append(
+                    f"{rule} is not mounted into the sandbox: WASI gives a sandbox whole directories, so only "
+                    "rules of the form fs:read:/DIR/** or fs:write:/DIR/** grant file access (it still "
+                    "applies to exec working directories)."
+                )
+                continue
+            real = normalise_path(base)
+            if not Path(real).is_dir():
+                problems.append(f"{rule} is not mounted into the sandbox: {real} is not an existing directory.")
+                continue
+            dirs[real] = dirs.get(real, False) or rule.mode == "write"
+        return [Preopen(path, path, writable) for path, writable in sorted(dirs.items())], problems
+
+    def environment(self, host_environment: Mapping[str, str]) -> list[tuple[str, str]]:
+        """The sandbox's environment: exactly the host variables an env rule names."""
+        return sorted((name, value) for name, value in host_environment.items() if self.env(name) is not None)
+
+
+Grants = Policy | GrantSet | Iterable[Rule | str]
+"""What a host accepts as a plugin's grants: a Policy, a GrantSet, or rules (objects or `--grant` text)."""
+
+
+def as_policy(grants: Grants | None) -> Policy:
+    """A Policy from any form of grants (None: deny everything)."""
+    if grants is None:
+        return Policy()
+    if isinstance(grants, Policy):
+        return grants
+    if isinstance(grants, GrantSet):
+        return Policy(rules_from_grant_set(grants))
+    return Policy(parse_rule(g) if isinstance(g, str) else g for g in grants)

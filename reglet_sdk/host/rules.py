@@ -1,0 +1,210 @@
+"""Capability rules: one grantable permission each, in the `--grant` syntax.
+
+    exec:/usr/bin/uname            run a command (glob on the resolved path)
+    fs:read:/data/**               read under a path (`**` any depth, `*` one segment)
+    fs:write:/tmp/out/**           write (and read) under a path
+    env:AWS_REGION                 see / pass an environment variable (glob on the name)
+    network:api.example.com:443    connect to a host (glob) on a port: N, A-B or *; IPv6 in brackets
+    kv:read-write:config-*         use keys (glob) of the key-value store: read, write or read-write
+
+Rules convert to and from the GrantSet message (plugin.yaml's `capabilities:` shape) and carry a risk
+level, and a flag for the broad rules `--security strict` refuses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from reglet_abi.reglet.v1 import (
+    EnvCapability,
+    ExecCapability,
+    FsCapability,
+    FsRule as FsRuleMessage,
+    GrantSet,
+    KvCapability,
+    KvOperation,
+    KvRule as KvRuleMessage,
+    NetworkCapability,
+    NetworkRule as NetworkRuleMessage,
+)
+
+Risk = Literal["low", "medium", "high", "critical"]
+RISK_ORDER: dict[Risk, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "fish", "csh", "tcsh", "busybox"})
+KV_OPS: dict[str, KvOperation] = {
+    "read": KvOperation.READ,
+    "write": KvOperation.WRITE,
+    "read-write": KvOperation.READ_WRITE,
+}
+_KV_NAMES = {v: k for k, v in KV_OPS.items()}
+_PORT = re.compile(r"^(\d+)(?:-(\d+))?$")
+
+
+class RuleError(ValueError):
+    """A rule is malformed; the message shows the expected syntax."""
+
+
+@dataclass(frozen=True, order=True)
+class Rule:
+    """One capability rule. `kind` is exec, fs, env, network or kv."""
+
+    kind: str
+    pattern: str
+    mode: str = ""  # fs: read|write; kv: read|write|read-write; network: the port spec
+
+    def __str__(self) -> str:
+        """The `--grant` form."""
+        if self.kind in ("exec", "env"):
+            return f"{self.kind}:{self.pattern}"
+        if self.kind == "network":
+            host = f"[{self.pattern}]" if ":" in self.pattern else self.pattern
+            return f"network:{host}:{self.mode}"
+        return f"{self.kind}:{self.mode}:{self.pattern}"
+
+    @property
+    def risk(self) -> Risk:
+        """Exec and `*` hosts critical; fs write high; fs read and named hosts medium; env low."""
+        if self.kind == "exec" or (self.kind == "network" and self.pattern == "*"):
+            return "critical"
+        if self.kind == "fs":
+            return "high" if self.mode == "write" else "medium"
+        if self.kind == "network":
+            return "medium"
+        if self.kind == "kv":
+            return "low" if self.mode == "read" else "medium"
+        return "low"
+
+    @property
+    def broad(self) -> str:
+        """Why `--security strict` refuses this rule, or "" when it does not."""
+        if self.kind == "fs":
+            if self.pattern in ("**", "/**", "/", "*") or self.pattern.startswith("**"):
+                return "it grants the whole filesystem"
+            if self.pattern == "/etc" or self.pattern.startswith("/etc/"):
+                return "it grants system configuration under /etc"
+        if self.kind == "exec":
+            name = self.pattern.rsplit("/", 1)[-1]
+            if self.pattern in ("*", "**") or name in SHELLS:
+                return "it allows a shell or any command"
+        if self.kind == "network" and (self.mode == "*" or self.pattern == "*"):
+            return "it allows any port" if self.mode == "*" else "it allows any host"
+        if self.kind in ("env", "kv") and self.pattern == "*":
+            return f"it allows every {'variable' if self.kind == 'env' else 'key'}"
+        return ""
+
+
+def parse_rule(text: str) -> Rule:
+    """Parses one `--grant` rule; RuleError shows the expected forms."""
+    kind, sep, rest = text.partition(":")
+    if not sep or not rest:
+        raise _bad(text, "it has no `kind:` prefix")
+    if kind in ("exec", "env"):
+        return Rule(kind, rest)
+    if kind == "fs":
+        mode, sep, path = rest.partition(":")
+        if mode not in ("read", "write") or not sep or not path:
+            raise _bad(text, "fs rules are fs:read:PATH or fs:write:PATH")
+        return Rule("fs", path, mode)
+    if kind == "kv":
+        for op in ("read-write", "read", "write"):
+            if rest.startswith(op + ":") and len(rest) > len(op) + 1:
+                return Rule("kv", rest[len(op) + 1 :], op)
+        raise _bad(text, "kv rules are kv:read:KEYS, kv:write:KEYS or kv:read-write:KEYS")
+    if kind == "network":
+        if rest.startswith("["):
+            host, bracket, tail = rest[1:].partition("]")
+            if not bracket or not tail.startswith(":"):
+                raise _bad(text, "an IPv6 host goes in brackets: network:[::1]:53")
+            ports = tail[1:]
+        else:
+            host, sep, ports = rest.rpartition(":")
+            if not sep:
+                raise _bad(text, "network rules are network:HOST:PORTS")
+            if ":" in host:
+                raise _bad(text, "an IPv6 host goes in brackets: network:[::1]:53")
+        if not host:
+            raise _bad(text, "the host is empty")
+        check_ports(ports, text)
+        return Rule("network", host.lower() if not _has_glob(host) else host, ports)
+    raise _bad(text, f"unknown kind {kind!r}")
+
+
+def check_ports(ports: str, context: str) -> None:
+    """Raises RuleError unless `ports` is N, A-B (1-65535, A <= B) or *."""
+    if ports == "*":
+        return
+    match = _PORT.match(ports)
+    low, high = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (0, 0)
+    if not match or not 1 <= low <= high <= 65535:
+        raise RuleError(f"{context}: {ports!r} is not a port: use N (1-65535), a range A-B with A <= B, or *")
+
+
+def _has_glob(text: str) -> bool:
+    return any(c in text for c in "*?[")
+
+
+def _bad(text: str, why: str) -> RuleError:
+    return RuleError(
+        f"{text!r} is not a capability rule ({why}). Use one of: exec:/usr/bin/uname, fs:read:/data/**, "
+        "fs:write:/tmp/out/**, env:AWS_REGION, network:api.example.com:443 (ports N, A-B or *; "
+        "network:[::1]:53 for IPv6), kv:read-write:config-*."
+    )
+
+
+def rules_from_grant_set(grants: GrantSet | None) -> list[Rule]:
+    """The rules of a GrantSet (the plugin.yaml shape), one per host/port, path, name or key."""
+    if grants is None:
+        return []
+    rules: list[Rule] = []
+    if grants.network is not None:
+        for network in grants.network.rules:
+            rules += [
+                Rule("network", h.lower() if not _has_glob(h) else h, p) for h in network.hosts for p in network.ports
+            ]
+    if grants.fs is not None:
+        for fs in grants.fs.rules:
+            rules += [Rule("fs", p, "read") for p in fs.read] + [Rule("fs", p, "write") for p in fs.write]
+    if grants.env is not None:
+        rules += [Rule("env", v) for v in grants.env.vars]
+    if grants.exec is not None:
+        rules += [Rule("exec", c) for c in grants.exec.commands]
+    if grants.kv is not None:
+        for kv in grants.kv.rules:
+            rules += [Rule("kv", k, _KV_NAMES.get(kv.op, "read")) for k in kv.keys]
+    return _unique(rules)
+
+
+def grant_set_from_rules(rules: Iterable[Rule]) -> GrantSet:
+    """A GrantSet holding exactly `rules` (one plugin.yaml-shaped rule per network/fs/kv rule)."""
+    rules = _unique(rules)
+    grants = GrantSet()
+    network = [NetworkRuleMessage(hosts=[r.pattern], ports=[r.mode]) for r in rules if r.kind == "network"]
+    fs = [
+        FsRuleMessage(read=[r.pattern]) if r.mode == "read" else FsRuleMessage(write=[r.pattern])
+        for r in rules
+        if r.kind == "fs"
+    ]
+    env = [r.pattern for r in rules if r.kind == "env"]
+    exec_ = [r.pattern for r in rules if r.kind == "exec"]
+    kv = [KvRuleMessage(keys=[r.pattern], op=KV_OPS[r.mode]) for r in rules if r.kind == "kv"]
+    if network:
+        grants.network = NetworkCapability(rules=network)
+    if fs:
+        grants.fs = FsCapability(rules=fs)
+    if env:
+        grants.env = EnvCapability(vars=env)
+    if exec_:
+        grants.exec = ExecCapability(commands=exec_)
+    if kv:
+        grants.kv = KvCapability(rules=kv)
+    return grants
+
+
+def _unique(rules: Iterable[Rule]) -> list[Rule]:
+    seen: dict[Rule, None] = {}
+    for rule in rules:
+        seen.setdefault(rule, None)
+    return list(seen)
