@@ -142,6 +142,13 @@ def run_command(
                     selector.unregister(fd)
     finally:
         selector.close()
+        if not timed_out:
+            # Both pipes are closed; let the command finish its exit (or run out of time) before the
+            # group kill below, which would otherwise race with a normal exit.
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                timed_out = True
         _kill_group(pgid)  # no orphan survives the call
         process.stdout.close()
         process.stderr.close()
