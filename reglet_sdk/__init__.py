@@ -15,7 +15,7 @@ A plugin::
 
 __version__ = "0.1.0"
 
-from reglet_sdk import config, exec, log, plugin, schema
+from reglet_sdk import config, exec, fs, log, plugin, schema
 from reglet_sdk.context import Context
 from reglet_sdk.errors import ConfigError, ErrorDetail, RegletError
 from reglet_sdk.metadata import Metadata
@@ -32,6 +32,7 @@ __all__ = [
     "__version__",
     "config",
     "exec",
+    "fs",
     "log",
     "plugin",
     "schema",

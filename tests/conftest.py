@@ -61,3 +61,13 @@ def misbehaving_wasm() -> Path:
 @pytest.fixture(scope="session")
 def capabilities_wasm() -> Path:
     return build_test_plugin(TEST_PLUGINS / "capabilities")
+
+
+@pytest.fixture(scope="session")
+def command_wasm() -> Path:
+    return build_test_plugin(REPO_EXAMPLES / "command")
+
+
+@pytest.fixture(scope="session")
+def file_wasm() -> Path:
+    return build_test_plugin(REPO_EXAMPLES / "file")

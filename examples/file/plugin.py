@@ -1,21 +1,22 @@
-"""The built-in `file` plugin: facts about one path, read through the sandbox's granted directories.
+"""The built-in `file` plugin: facts about one path.
 
-Config (as in Reglet): `path` (required), `read_content` (false), `hash` (false). A missing file is a
-success with exists=false; a path outside the granted directories is reported as not readable.
+Config (as in Reglet): `path` (required), `read_content` (false), `hash` (false). Owner, permission
+bits, size and times come from the host (`reglet_sdk.fs.stat`: WASI reports no owners or modes);
+content is read through the sandbox's granted directories. A missing file is a success with
+exists=false; a path the plugin was not granted is an error of type `capability`, never a false
+"does not exist".
 """
 
 from __future__ import annotations
 
 import base64
-import datetime
 import hashlib
-import os
-import stat
 from dataclasses import dataclass, field
 from typing import Any
 
-from reglet_sdk import Metadata, Result, config, plugin, schema
+from reglet_sdk import Metadata, Result, config, fs, plugin, schema
 from reglet_sdk.context import Context
+from reglet_sdk.errors import RegletError
 
 MAX_CONTENT = 10 << 20  # bytes of content returned at most
 
@@ -44,33 +45,28 @@ class File(plugin.Plugin):
         """Reports the path's facts; success unless it exists but cannot be read."""
         settings = config.load(FileConfig, cfg)
         path = settings.path
-        data: dict[str, Any] = {"path": path}
         try:
-            link = os.lstat(path)
-        except FileNotFoundError:
-            return Result.success(f"{path} does not exist", {**data, "exists": False, "readable": False})
-        except OSError as exc:
-            return Result.failure(
-                f"{path} cannot be inspected: {exc.strerror}",
-                {**data, "exists": False, "readable": False, "error": exc.strerror},
-            )
-        is_symlink = stat.S_ISLNK(link.st_mode)
-        info = os.stat(path) if is_symlink else link
-        data.update(
-            exists=True,
-            is_dir=stat.S_ISDIR(info.st_mode),
-            size=info.st_size,
-            mode=oct(stat.S_IMODE(info.st_mode)),
-            permissions=stat.filemode(info.st_mode),
-            mod_time=datetime.datetime.fromtimestamp(info.st_mtime, datetime.UTC).isoformat().replace("+00:00", "Z"),
-            uid=info.st_uid,
-            gid=info.st_gid,
-            is_symlink=is_symlink,
-        )
-        if is_symlink:
-            data["symlink_target"] = os.readlink(path)
-        if data["is_dir"]:
-            data["readable"] = os.access(path, os.R_OK)
+            info = fs.stat(path)
+        except RegletError as exc:
+            return Result.from_error(exc.detail)
+        if not info.exists:
+            return Result.success(f"{path} does not exist", {"path": path, "exists": False, "readable": False})
+        data: dict[str, Any] = {
+            "path": path,
+            "exists": True,
+            "is_dir": info.is_dir,
+            "size": info.size,
+            "mode": info.octal_mode,
+            "permissions": info.permissions,
+            "mod_time": info.mod_time.isoformat().replace("+00:00", "Z") if info.mod_time else None,
+            "uid": info.uid,
+            "gid": info.gid,
+            "is_symlink": info.is_symlink,
+        }
+        if info.is_symlink:
+            data["symlink_target"] = info.symlink_target
+        if info.is_dir:
+            data["readable"] = True
             return Result.success(f"{path} is a directory", data)
         try:
             with open(path, "rb") as handle:
@@ -89,7 +85,7 @@ class File(plugin.Plugin):
             data["content_truncated"] = len(content) > MAX_CONTENT
         if settings.hash:
             data["sha256"] = digest.hexdigest()
-        return Result.success(f"{path} exists ({info.st_size} bytes)", data)
+        return Result.success(f"{path} exists ({info.size} bytes)", data)
 
 
 plugin.register(File())

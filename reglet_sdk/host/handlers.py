@@ -11,6 +11,7 @@ import contextlib
 import datetime
 import logging
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from reglet_abi.reglet.v1 import (
     ErrorDetail,
     ExecRequest,
     ExecResponse,
+    FsStatRequest,
+    FsStatResponse,
     HttpRequest,
     HttpResponse,
     LogAttribute,
@@ -85,6 +88,8 @@ def required_rule(request: object) -> str:
     """The capability rule a request needs, in `--grant` syntax."""
     if isinstance(request, ExecRequest):
         return f"exec:{request.command}"
+    if isinstance(request, FsStatRequest):
+        return f"fs:read:{request.path}"
     if isinstance(request, DnsRequest):
         return f"network:{request.hostname}:53"
     if isinstance(request, HttpRequest):
@@ -237,6 +242,37 @@ class CallHandlers:
             is_timeout=outcome.is_timeout,
             stdout_truncated=outcome.stdout_truncated,
             stderr_truncated=outcome.stderr_truncated,
+        )
+
+    def fs_stat(self, request: FsStatRequest, /) -> FsStatResponse:
+        """lstat/stat of a path under an fs read grant; a missing path is exists=false, not an error."""
+        if not request.path:
+            return FsStatResponse(error=_invalid("FsStatRequest.path is empty; name the path to examine."))
+        follow = request.follow_symlinks
+        checked = normalise_path(request.path, follow_symlinks=follow)
+        if self.policy.fs(checked, write=False, follow_symlinks=follow) is None:
+            return FsStatResponse(error=denial(request, f"fs:read:{checked}"))
+        try:
+            info = os.stat(checked) if follow else os.lstat(checked)
+        except FileNotFoundError:
+            return FsStatResponse(exists=False)
+        except OSError as exc:
+            return FsStatResponse(
+                error=ErrorDetail(
+                    type="internal", code="STAT_FAILED", message=f"{checked} cannot be examined: {exc.strerror}"
+                )
+            )
+        is_symlink = stat.S_ISLNK(info.st_mode)
+        return FsStatResponse(
+            exists=True,
+            is_dir=stat.S_ISDIR(info.st_mode),
+            is_symlink=is_symlink,
+            symlink_target=os.readlink(checked) if is_symlink else "",
+            size=info.st_size,
+            mode=info.st_mode,
+            uid=info.st_uid,
+            gid=info.st_gid,
+            mod_time=datetime.datetime.fromtimestamp(info.st_mtime, datetime.UTC),
         )
 
     def _network_denial(self, request: DnsRequest | HttpRequest | TcpRequest | SmtpRequest) -> ErrorDetail:

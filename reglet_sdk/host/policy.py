@@ -89,9 +89,16 @@ def _resolve_pattern(pattern: str) -> str:
     return real + rest
 
 
-def normalise_path(path: str) -> str:
-    """Absolute (against the host's working directory), without `..`, with symlinks resolved."""
-    return os.path.realpath(os.path.abspath(path))
+def normalise_path(path: str, *, follow_symlinks: bool = True) -> str:
+    """Absolute (against the host's working directory), without `..`, with symlinks resolved.
+
+    With follow_symlinks=False a final symlink is kept (only its folder is resolved): the path of the
+    link itself, as lstat(2) sees it.
+    """
+    absolute = os.path.abspath(path)
+    if follow_symlinks:
+        return os.path.realpath(absolute)
+    return os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
 
 
 def _canonical_host(host: str) -> str:
@@ -148,9 +155,9 @@ class Policy:
                 return rule
         return None
 
-    def fs(self, path: str, *, write: bool) -> Rule | None:
+    def fs(self, path: str, *, write: bool, follow_symlinks: bool = True) -> Rule | None:
         """The rule allowing reading (or writing) `path` after normalisation, or None."""
-        real = normalise_path(path)
+        real = normalise_path(path, follow_symlinks=follow_symlinks)
         for rule, regex in self._fs:
             if (rule.mode == "write" or not write) and regex.match(real):
                 return rule

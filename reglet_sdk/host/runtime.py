@@ -107,6 +107,10 @@ class PluginDescription:
             "min_host_version": self.min_host_version,
             "abi_version": self.abi_version,
             "capabilities": self.capabilities.to_dict(),
+            "requested_rules": [
+                {"rule": str(rule), "risk": rule.risk, "broad": rule.broad or None}
+                for rule in rules_from_grant_set(self.capabilities)
+            ],
             "config_schema": self.config_schema,
         }
 

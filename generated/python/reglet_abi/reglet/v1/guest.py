@@ -16,6 +16,8 @@ from reglet_abi.reglet.v1 import (
     DnsResponse,
     ExecRequest,
     ExecResponse,
+    FsStatRequest,
+    FsStatResponse,
     HttpRequest,
     HttpResponse,
     LogRequest,
@@ -31,6 +33,7 @@ from reglet_abi.reglet.v1.services import (
     HOST,
     HOST_DNS_LOOKUP,
     HOST_EXEC_COMMAND,
+    HOST_FS_STAT,
     HOST_HTTP_REQUEST,
     HOST_LOG,
     HOST_SMTP_CONNECT,
@@ -56,6 +59,8 @@ class HostTransport(Protocol):
     def tcp_connect(self, request: bytes, /) -> bytes: ...
 
     def smtp_connect(self, request: bytes, /) -> bytes: ...
+
+    def fs_stat(self, request: bytes, /) -> bytes: ...
 
     def log(self, request: bytes, /) -> bytes: ...
 
@@ -99,6 +104,10 @@ class HostStub:
     def smtp_connect(self, request: SmtpRequest) -> SmtpResponse:
         """Greets an SMTP server, optionally with TLS or STARTTLS. Needs a network grant."""
         return _rpc.call_remote(HOST_SMTP_CONNECT, self.transport.smtp_connect, request)
+
+    def fs_stat(self, request: FsStatRequest) -> FsStatResponse:
+        """Reads a path's metadata (owner, permission bits, size, times). Needs an fs read grant for it."""
+        return _rpc.call_remote(HOST_FS_STAT, self.transport.fs_stat, request)
 
     def log(self, request: LogRequest) -> LogResponse:
         """Forwards a log record to the host. Needs no grant."""

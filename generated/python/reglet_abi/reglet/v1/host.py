@@ -20,6 +20,8 @@ from reglet_abi.reglet.v1 import (
     DnsResponse,
     ExecRequest,
     ExecResponse,
+    FsStatRequest,
+    FsStatResponse,
     HttpRequest,
     HttpResponse,
     LogRequest,
@@ -38,6 +40,7 @@ from reglet_abi.reglet.v1.services import (
     HOST,
     HOST_DNS_LOOKUP,
     HOST_EXEC_COMMAND,
+    HOST_FS_STAT,
     HOST_HTTP_REQUEST,
     HOST_LOG,
     HOST_SMTP_CONNECT,
@@ -75,6 +78,10 @@ class HostHandlers(Protocol):
         """Greets an SMTP server, optionally with TLS or STARTTLS. Needs a network grant."""
         ...
 
+    def fs_stat(self, request: FsStatRequest, /) -> FsStatResponse:
+        """Reads a path's metadata (owner, permission bits, size, times). Needs an fs read grant for it."""
+        ...
+
     def log(self, request: LogRequest, /) -> LogResponse:
         """Forwards a log record to the host. Needs no grant."""
         ...
@@ -106,6 +113,11 @@ class UnimplementedHost:
     def smtp_connect(self, request: SmtpRequest, /) -> SmtpResponse:
         return HOST_SMTP_CONNECT.error_response(
             "internal", "UNIMPLEMENTED", "this host does not implement Host.SmtpConnect"
+        )
+
+    def fs_stat(self, request: FsStatRequest, /) -> FsStatResponse:
+        return HOST_FS_STAT.error_response(
+            "internal", "UNIMPLEMENTED", "this host does not implement Host.FsStat"
         )
 
     def log(self, request: LogRequest, /) -> LogResponse:

@@ -14,6 +14,8 @@ from reglet_abi.reglet.v1 import (
     DnsResponse,
     ExecRequest,
     ExecResponse,
+    FsStatRequest,
+    FsStatResponse,
     HttpRequest,
     HttpResponse,
     LogRequest,
@@ -85,6 +87,16 @@ HOST_SMTP_CONNECT: RpcMethod[SmtpRequest, SmtpResponse] = RpcMethod(
     doc='Greets an SMTP server, optionally with TLS or STARTTLS. Needs a network grant.',
 )
 
+HOST_FS_STAT: RpcMethod[FsStatRequest, FsStatResponse] = RpcMethod(
+    service='Host',
+    name='FsStat',
+    wit_name='fs-stat',
+    python_name='fs_stat',
+    request_type=FsStatRequest,
+    response_type=FsStatResponse,
+    doc="Reads a path's metadata (owner, permission bits, size, times). Needs an fs read grant for it.",
+)
+
 HOST_LOG: RpcMethod[LogRequest, LogResponse] = RpcMethod(
     service='Host',
     name='Log',
@@ -104,7 +116,7 @@ HOST = RpcService(
     export_class_name='RegletAbiHost',
     world_module='reglet_wit',
     exported=False,
-    methods=(HOST_EXEC_COMMAND, HOST_DNS_LOOKUP, HOST_HTTP_REQUEST, HOST_TCP_CONNECT, HOST_SMTP_CONNECT, HOST_LOG,),
+    methods=(HOST_EXEC_COMMAND, HOST_DNS_LOOKUP, HOST_HTTP_REQUEST, HOST_TCP_CONNECT, HOST_SMTP_CONNECT, HOST_FS_STAT, HOST_LOG,),
     doc='Host is implemented by the host (imported by the component, called by the plugin).',
 )
 

@@ -1,0 +1,143 @@
+"""Granting from the command line: --trust, --grant, --grants, strict mode, the store and its prompt."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from reglet_sdk.cli import main
+from reglet_sdk.host.grant_store import GrantsNeeded, GrantStore, decide
+from reglet_sdk.host.rules import parse_rule
+from tests.conftest import COMPILE_CACHE
+
+ID = ["--config", json.dumps({"op": "exec", "command": "/usr/bin/id", "args": ["-u"]}), "--format", "json"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("REGLET_CACHE_DIR", str(COMPILE_CACHE.parent))
+    monkeypatch.setenv("REGLET_GRANTS_STORE", str(tmp_path / "store" / "grants.yaml"))
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(argv), out, err), out.getvalue(), err.getvalue()
+
+
+@pytest.mark.component
+def test_describe_shows_requested_rules_with_risk(capabilities_wasm: Path) -> None:
+    code, out, _ = run("describe", str(capabilities_wasm))
+    assert code == 0
+    assert "exec:/usr/bin/id   (critical)" in out
+    assert "env:REGLET_TEST_*   (low)" in out
+    code, out, _ = run("describe", str(capabilities_wasm), "--format", "json")
+    assert {"rule": "exec:/usr/bin/id", "risk": "critical", "broad": None} in json.loads(out)["requested_rules"]
+
+
+@pytest.mark.component
+def test_without_grants_and_without_a_terminal_the_run_fails_listing_the_rules(capabilities_wasm: Path) -> None:
+    code, out, err = run("check", str(capabilities_wasm), *ID)
+    assert code == 2 and out == ""
+    assert "capabilities requests capabilities that were not granted" in err
+    assert "exec:/usr/bin/id   (risk: critical)" in err and "env:REGLET_TEST_*" in err
+    assert "--grant exec:/usr/bin/id" in err and "--grants FILE" in err and "--trust" in err
+
+
+@pytest.mark.component
+def test_trust_grants_exactly_what_is_requested(capabilities_wasm: Path, tmp_path: Path) -> None:
+    code, out, _ = run("check", str(capabilities_wasm), "--trust", *ID)
+    assert code == 0 and json.loads(out)["data"]["stdout"] == f"{os.getuid()}\n"
+    marker = tmp_path / "m"
+    config = json.dumps({"op": "exec", "command": "/usr/bin/touch", "args": [str(marker)]})
+    code, out, _ = run("check", str(capabilities_wasm), "--trust", "--config", config, "--format", "json")
+    assert json.loads(out)["data"] == {"ok": False, "type": "capability", "code": "exec:/usr/bin/touch"}
+    assert not marker.exists()
+
+
+@pytest.mark.component
+def test_explicit_grant_is_the_whole_decision(capabilities_wasm: Path) -> None:
+    # A rule the plugin did not request may be granted; a requested one not granted is denied.
+    config = json.dumps({"op": "exec", "command": "/usr/bin/uname"})
+    code, out, _ = run(
+        "check", str(capabilities_wasm), "--grant", "exec:/usr/bin/uname", "--config", config, "--format", "json"
+    )
+    assert code == 0 and json.loads(out)["data"]["stdout"].strip() == os.uname().sysname
+    code, out, _ = run("check", str(capabilities_wasm), "--grant", "exec:/usr/bin/uname", *ID)
+    assert json.loads(out)["data"]["code"] == "exec:/usr/bin/id"
+
+
+@pytest.mark.component
+def test_grants_file(capabilities_wasm: Path, tmp_path: Path) -> None:
+    grants = tmp_path / "grants.yaml"
+    grants.write_text("capabilities:\n  exec:\n    commands: [/usr/bin/id]\n")
+    code, out, _ = run("check", str(capabilities_wasm), "--grants", str(grants), *ID)
+    assert code == 0 and json.loads(out)["data"]["ok"] is True
+    grants.write_text("capabilities:\n  exec:\n    command: [/usr/bin/id]\n")
+    code, _, err = run("check", str(capabilities_wasm), "--grants", str(grants), *ID)
+    assert code == 2 and "grants.yaml:3: capabilities.exec.command: unknown key" in err
+
+
+@pytest.mark.component
+def test_strict_mode_refuses_broad_rules(capabilities_wasm: Path) -> None:
+    code, _, err = run(
+        "check",
+        str(capabilities_wasm),
+        "--security",
+        "strict",
+        "--grant",
+        "exec:/bin/sh",
+        "--grant",
+        "fs:read:/etc/**",
+        *ID,
+    )
+    assert code == 2
+    assert "--security strict refuses broad rules" in err
+    assert (
+        "exec:/bin/sh: it allows a shell or any command" in err
+        and "fs:read:/etc/**: it grants system configuration" in err
+    )
+    code, _, _ = run("check", str(capabilities_wasm), "--security", "strict", "--grant", "exec:/usr/bin/id", *ID)
+    assert code == 0
+
+
+@pytest.mark.component
+def test_bad_grant_syntax_is_a_usage_error(capabilities_wasm: Path) -> None:
+    code, _, err = run("check", str(capabilities_wasm), "--grant", "network:example.com", *ID)
+    assert code == 2
+    assert "--grant 'network:example.com' is not a capability rule" in err and "network:api.example.com:443" in err
+
+
+def test_store_answers_always_are_remembered_with_mode_0600(tmp_path: Path) -> None:
+    store = GrantStore(tmp_path / "cfg" / "grants.yaml")
+    requested = [parse_rule("exec:/usr/bin/id"), parse_rule("env:HOME"), parse_rule("fs:read:/data/**")]
+    answers = iter(["always", "run", "deny"])
+    asked = []
+
+    def ask(rule: object) -> str:
+        asked.append(str(rule))
+        return next(answers)
+
+    decision = decide("p", requested, None, store, ask)  # type: ignore[arg-type]
+    assert [str(r) for r in decision.rules] == ["exec:/usr/bin/id", "env:HOME"]
+    assert asked == ["exec:/usr/bin/id", "env:HOME", "fs:read:/data/**"]
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    assert [str(r) for r in store.rules_for("p")] == ["exec:/usr/bin/id"]
+    # Next run: the remembered rule is not asked again; the others are.
+    asked.clear()
+    answers = iter(["deny", "deny"])
+    decide("p", requested, None, store, ask)  # type: ignore[arg-type]
+    assert asked == ["env:HOME", "fs:read:/data/**"]
+    with pytest.raises(GrantsNeeded) as needed:
+        decide("p", requested, None, store, None)
+    assert [str(r) for r in needed.value.missing] == ["env:HOME", "fs:read:/data/**"]
+
+
+def test_explicit_grants_skip_the_store(tmp_path: Path) -> None:
+    store = GrantStore(tmp_path / "grants.yaml")
+    decision = decide("p", [parse_rule("exec:/usr/bin/id")], [], store, None)
+    assert decision.rules == () and decision.source == "explicit"
