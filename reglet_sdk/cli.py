@@ -34,7 +34,6 @@ from reglet_sdk.host.grant_store import (
     prompt_on_terminal,
     refuse_broad,
 )
-from reglet_sdk.host.handlers import PluginLogRecord
 from reglet_sdk.host.rules import Rule, RuleError, parse_rule, rules_from_grant_set
 from reglet_sdk.manifest import ManifestError, parse_grants
 from reglet_sdk.results import Result
@@ -339,7 +338,3 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
 def entry_point() -> None:
     """Console-script entry point."""
     sys.exit(main())
-
-
-# Keep the record type importable from here for callers that format logs themselves.
-__all__ = ["PluginLogRecord", "entry_point", "load_config", "main"]

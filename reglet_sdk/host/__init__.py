@@ -1,13 +1,17 @@
 """The reference host: loads plugin components into wasmtime, grants nothing by default, runs checks.
 
-from reglet_sdk.host import Host, HostConfig
+Example::
 
-with Host(HostConfig(timeout=10)) as host:
-    plugin = host.load("hello.wasm")
-    result = plugin.check({"name": "Ada"})
+    from reglet_sdk.host import Host, HostConfig
+
+    with Host(HostConfig(timeout=10)) as host:
+        plugin = host.load("command.wasm", grants=["exec:/usr/bin/uname"])
+        result = plugin.check({"command": "/usr/bin/uname", "args": ["-s"]})
 """
 
-from reglet_sdk.host.handlers import PluginLogRecord
+from reglet_sdk.host.handlers import ExecLimits, PluginLogRecord
+from reglet_sdk.host.policy import Policy
+from reglet_sdk.host.rules import Rule, parse_rule
 from reglet_sdk.host.runtime import (
     HOST_VERSION,
     Host,
@@ -20,6 +24,7 @@ from reglet_sdk.host.runtime import (
 
 __all__ = [
     "HOST_VERSION",
+    "ExecLimits",
     "Host",
     "HostConfig",
     "LoadedPlugin",
@@ -27,4 +32,7 @@ __all__ = [
     "PluginDescription",
     "PluginLoadError",
     "PluginLogRecord",
+    "Policy",
+    "Rule",
+    "parse_rule",
 ]
