@@ -1,5 +1,8 @@
 """The host functions the reference host gives every plugin, bound to one call and its grants.
 
+The network functions live in host.net (one module each); this module binds them, exec and fs to a
+call.
+
 Every function that acts on the outside world first asks the plugin's Policy; a denial is an
 ErrorDetail of type `capability` whose code is the rule that would be needed (in `--grant` syntax),
 and nothing is run or connected. Log records are forwarded to the host with the plugin's name.
@@ -11,17 +14,18 @@ import contextlib
 import datetime
 import logging
 import os
+import ssl
 import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import betterproto2
 
 from reglet_abi.reglet.v1 import (
-    CallContext,
     DnsRequest,
     DnsResponse,
     ErrorDetail,
@@ -41,6 +45,8 @@ from reglet_abi.reglet.v1 import (
     TcpResponse,
 )
 from reglet_sdk.host.exec_runner import GATED, EnvironmentEntryError, harden_environment, run_command
+from reglet_sdk.host.net import dns, http, smtp, tcp, tls
+from reglet_sdk.host.net.timeouts import effective_timeout
 from reglet_sdk.host.policy import Policy, normalise_path, resolve_command
 from reglet_sdk.jsonvalue import from_json_value
 
@@ -105,12 +111,6 @@ def _host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _host_port(rule: str) -> tuple[str, int]:
-    """("example.com", 443) from "network:example.com:443" (IPv6 hosts in brackets)."""
-    host, _, port = rule.removeprefix("network:").rpartition(":")
-    return host.strip("[]"), int(port)
-
-
 def denial(request: object, rule: str | None = None) -> ErrorDetail:
     """The error for a request the plugin was not granted (`rule` needed); nothing was done."""
     rule = rule or required_rule(request)
@@ -139,15 +139,20 @@ def _invalid(message: str) -> ErrorDetail:
     return ErrorDetail(type="validation", code="INVALID_REQUEST", message=message)
 
 
-def _remaining_seconds(context: CallContext | None) -> float | None:
-    if context is None:
-        return None
-    limits = []
-    if context.timeout_ms > 0:
-        limits.append(context.timeout_ms / 1000)
-    if context.deadline is not None:
-        limits.append((context.deadline - datetime.datetime.now(datetime.UTC)).total_seconds())
-    return min(limits) if limits else None
+@dataclass(frozen=True)
+class NetworkSettings:
+    """Host-side settings of the network functions."""
+
+    ca_bundle: Path | None = None
+    """Extra trusted CA certificates (PEM), on top of the system's (SSL_CERT_FILE is honoured)."""
+    max_http_body: int = 10 << 20
+    """Bytes of an HTTP response body kept; the rest is cut and `body_truncated` set."""
+    max_redirects: int = 10
+    """Most redirects followed, whatever a request asks."""
+
+    def tls_context(self) -> ssl.SSLContext:
+        """A verifying TLS 1.2+ client context."""
+        return tls.client_context(self.ca_bundle)
 
 
 class CallHandlers:
@@ -160,12 +165,14 @@ class CallHandlers:
         on_log: Callable[[PluginLogRecord], None],
         policy: Policy | None = None,
         exec_limits: ExecLimits | None = None,
+        network: NetworkSettings | None = None,
     ) -> None:
         self.plugin_name = plugin_name
         self.request_id = request_id
         self.on_log = on_log
         self.policy = policy or Policy()
         self.exec_limits = exec_limits or ExecLimits()
+        self.network = network or NetworkSettings()
 
     def exec_command(self, request: ExecRequest, /) -> ExecResponse:
         """Runs a granted command (see exec_runner); anything else is refused before it starts."""
@@ -209,14 +216,9 @@ class CallHandlers:
                     )
             else:
                 workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="reglet-exec-"))
-            limits = [
-                self.exec_limits.max_timeout,
-                request.timeout_ms / 1000 if request.timeout_ms else self.exec_limits.default_timeout,
-            ]
-            remaining = _remaining_seconds(request.context)
-            if remaining is not None:
-                limits.append(remaining)
-            timeout = max(0.0, min(limits))
+            timeout = effective_timeout(
+                request.timeout_ms, self.exec_limits.default_timeout, request.context, cap=self.exec_limits.max_timeout
+            )
             try:
                 outcome = run_command(
                     [resolved, *request.args],
@@ -275,31 +277,27 @@ class CallHandlers:
             mod_time=datetime.datetime.fromtimestamp(info.st_mtime, datetime.UTC),
         )
 
-    def _network_denial(self, request: DnsRequest | HttpRequest | TcpRequest | SmtpRequest) -> ErrorDetail:
-        rule = required_rule(request)
-        if self.policy.network(*_host_port(rule)) is None:
-            return denial(request, rule)
-        return ErrorDetail(
-            type="internal",
-            code="UNIMPLEMENTED",
-            message=f"{rule} is granted, but this host does not implement the network functions yet; nothing was sent.",
-        )
-
     def dns_lookup(self, request: DnsRequest, /) -> DnsResponse:
-        """Checks the grant; the lookup itself is not implemented yet."""
-        return DnsResponse(error=self._network_denial(request))
+        """Resolves a granted name (see host.net.dns)."""
+        return dns.lookup(self.policy, request)
 
     def http_request(self, request: HttpRequest, /) -> HttpResponse:
-        """Checks the grant; the request itself is not implemented yet."""
-        return HttpResponse(error=self._network_denial(request))
+        """Performs a granted HTTP(S) request (see host.net.http)."""
+        return http.http_request(
+            self.policy,
+            request,
+            self.network.tls_context(),
+            max_body=self.network.max_http_body,
+            max_redirects_cap=self.network.max_redirects,
+        )
 
     def tcp_connect(self, request: TcpRequest, /) -> TcpResponse:
-        """Checks the grant; the connection itself is not implemented yet."""
-        return TcpResponse(error=self._network_denial(request))
+        """Opens a granted TCP (or TLS) connection (see host.net.tcp)."""
+        return tcp.tcp_connect(self.policy, request, self.network.tls_context())
 
     def smtp_connect(self, request: SmtpRequest, /) -> SmtpResponse:
-        """Checks the grant; the conversation itself is not implemented yet."""
-        return SmtpResponse(error=self._network_denial(request))
+        """Greets a granted SMTP server (see host.net.smtp)."""
+        return smtp.smtp_connect(self.policy, request, self.network.tls_context())
 
     def log(self, request: LogRequest, /) -> LogResponse:
         """Forwards a record to `on_log`."""

@@ -38,7 +38,7 @@ from reglet_abi.reglet.v1.host import PluginClient, add_host_to_linker
 from reglet_sdk import __version__
 from reglet_sdk.errors import ErrorDetail
 from reglet_sdk.host.compile_cache import CompileCache, default_cache_dir
-from reglet_sdk.host.handlers import CallHandlers, ExecLimits, PluginLogRecord
+from reglet_sdk.host.handlers import CallHandlers, ExecLimits, NetworkSettings, PluginLogRecord
 from reglet_sdk.host.policy import Grants, Policy, Preopen, as_policy
 from reglet_sdk.host.rules import Rule, rules_from_grant_set
 from reglet_sdk.jsonvalue import to_json_object
@@ -70,6 +70,8 @@ class HostConfig:
     """Receives each log record a plugin sends (default: the `reglet.plugin.<name>` logger)."""
     exec_limits: ExecLimits = field(default_factory=ExecLimits)
     """Timeouts and output caps of the exec host function."""
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+    """Trusted CAs and limits of the network host functions."""
 
 
 class PluginLoadError(Exception):
@@ -315,7 +317,12 @@ class Host:
         linker = Linker(self.engine)
         linker.add_wasip2()
         handlers = CallHandlers(
-            name, request_id, self.config.on_log or _default_on_log, plugin.policy, self.config.exec_limits
+            name,
+            request_id,
+            self.config.on_log or _default_on_log,
+            plugin.policy,
+            self.config.exec_limits,
+            self.config.network,
         )
         add_host_to_linker(linker, handlers, max_request_bytes=self.config.max_request_bytes)
         try:

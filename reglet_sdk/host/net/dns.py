@@ -1,0 +1,124 @@
+"""DnsLookup with dnspython: A, AAAA, CNAME, MX, TXT, NS; a custom nameserver as host[:port]."""
+
+from __future__ import annotations
+
+import time
+
+import dns.exception
+import dns.resolver
+
+from reglet_abi.reglet.v1 import DnsRecordType, DnsRequest, DnsResponse, ErrorDetail, MxRecord
+from reglet_sdk.host.net.timeouts import effective_timeout
+from reglet_sdk.host.netguard import NetworkRefusal, denial, resolve_allowed
+from reglet_sdk.host.policy import Policy
+
+DEFAULT_TIMEOUT = 5.0
+TYPES = {
+    DnsRecordType.UNSPECIFIED: "A",
+    DnsRecordType.A: "A",
+    DnsRecordType.AAAA: "AAAA",
+    DnsRecordType.CNAME: "CNAME",
+    DnsRecordType.MX: "MX",
+    DnsRecordType.TXT: "TXT",
+    DnsRecordType.NS: "NS",
+}
+
+
+def parse_nameserver(text: str) -> tuple[str, int]:
+    """("1.1.1.1", 53) from "1.1.1.1", ("::1", 5353) from "[::1]:5353"; ValueError when malformed."""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest.removeprefix(":") or "53"
+    elif text.count(":") == 1:
+        host, _, port = text.partition(":")
+    else:
+        host, port = text, "53"  # a bare IPv6 address or a name
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"nameserver {text!r} is not host, host:port or [ipv6]:port")
+    return host, int(port)
+
+
+def lookup(policy: Policy, request: DnsRequest) -> DnsResponse:
+    """Resolves one name, after the grant checks (the name on port 53, and a custom nameserver)."""
+    record_type = TYPES.get(request.record_type)
+    if record_type is None:
+        return DnsResponse(
+            error=ErrorDetail(
+                type="validation",
+                code="UNSUPPORTED_TYPE",
+                message=f"record type {int(request.record_type)} is not one of A, AAAA, CNAME, MX, TXT, NS",
+            )
+        )
+    name = request.hostname.strip().rstrip(".")
+    if not name:
+        return DnsResponse(
+            error=ErrorDetail(type="validation", code="INVALID_REQUEST", message="DnsRequest.hostname is empty")
+        )
+    timeout = effective_timeout(request.timeout_ms, DEFAULT_TIMEOUT, request.context)
+    if policy.network(name, 53) is None:
+        return DnsResponse(error=denial(name, 53).detail)
+    resolver = dns.resolver.Resolver(configure=not request.nameserver)
+    nameserver_text = ""
+    if request.nameserver:
+        try:
+            host, port = parse_nameserver(request.nameserver)
+            destination = resolve_allowed(policy, host, port, timeout)
+        except ValueError as exc:
+            return DnsResponse(error=ErrorDetail(type="validation", code="INVALID_REQUEST", message=str(exc)))
+        except NetworkRefusal as refusal:
+            return DnsResponse(error=refusal.detail)
+        address = str(destination.addresses[0])
+        resolver.nameservers = [address]
+        resolver.port = port
+        nameserver_text = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+    started = time.monotonic()
+    try:
+        answer = resolver.resolve(name, record_type, lifetime=timeout, search=False)
+    except dns.resolver.NXDOMAIN:
+        return DnsResponse(
+            error=ErrorDetail(
+                type="network", code="LOOKUP_FAILED", message=f"{name} does not exist (NXDOMAIN)", is_not_found=True
+            ),
+            query_time_ms=_ms(started),
+            nameserver=nameserver_text,
+        )
+    except dns.resolver.NoAnswer:
+        return DnsResponse(
+            error=ErrorDetail(
+                type="network", code="LOOKUP_FAILED", message=f"{name} has no {record_type} records", is_not_found=True
+            ),
+            query_time_ms=_ms(started),
+            nameserver=nameserver_text,
+        )
+    except dns.exception.Timeout:
+        return DnsResponse(
+            error=ErrorDetail(
+                type="timeout", code="TIMEOUT", message=f"no answer for {name} within {timeout:g} s", is_timeout=True
+            ),
+            query_time_ms=_ms(started),
+            nameserver=nameserver_text,
+        )
+    except dns.exception.DNSException as exc:
+        return DnsResponse(
+            error=ErrorDetail(type="network", code="LOOKUP_FAILED", message=f"looking up {name} failed: {exc}"),
+            query_time_ms=_ms(started),
+            nameserver=nameserver_text,
+        )
+    records: list[str] = []
+    mx: list[MxRecord] = []
+    for rdata in answer:
+        if record_type in ("A", "AAAA"):
+            records.append(rdata.address)
+        elif record_type == "MX":
+            host_name = rdata.exchange.to_text(omit_final_dot=True)
+            records.append(host_name)
+            mx.append(MxRecord(host=host_name, pref=rdata.preference))
+        elif record_type == "TXT":
+            records.append(b"".join(rdata.strings).decode("utf-8", "replace"))
+        else:
+            records.append(rdata.target.to_text(omit_final_dot=True))
+    return DnsResponse(records=records, mx_records=mx, query_time_ms=_ms(started), nameserver=nameserver_text)
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

@@ -1,0 +1,201 @@
+"""Outbound connections for host functions: grant check, resolution, SSRF filter, address pinning.
+
+Every network host function goes through `resolve_allowed`: the host and port must be granted; the
+name is resolved once; every resolved address is checked against the blocked classes (loopback,
+RFC 1918, CGNAT 100.64/10, link-local including 169.254.169.254, multicast, unspecified, broadcast,
+reserved, IPv6 loopback/ULA/link-local/IPv4-mapped/NAT64) unless the granting rule names the host or
+address explicitly (a glob such as `*` does not); and the addresses returned are the ones connected to,
+so a second resolution cannot swap in another address.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import ipaddress
+import socket
+from dataclasses import dataclass
+
+from reglet_abi.reglet.v1 import ErrorDetail
+from reglet_sdk.host.policy import Policy
+from reglet_sdk.host.rules import Rule
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+BLOCKED_NETWORKS: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...] = tuple(
+    (ipaddress.ip_network(cidr), name)
+    for cidr, name in (
+        ("0.0.0.0/8", "unspecified"),
+        ("10.0.0.0/8", "private (RFC 1918)"),
+        ("100.64.0.0/10", "carrier-grade NAT"),
+        ("127.0.0.0/8", "loopback"),
+        ("169.254.0.0/16", "link-local (cloud metadata)"),
+        ("172.16.0.0/12", "private (RFC 1918)"),
+        ("192.0.0.0/24", "IETF protocol assignments"),
+        ("192.168.0.0/16", "private (RFC 1918)"),
+        ("198.18.0.0/15", "benchmarking"),
+        ("224.0.0.0/4", "multicast"),
+        ("240.0.0.0/4", "reserved"),
+        ("255.255.255.255/32", "broadcast"),
+        ("::/128", "unspecified"),
+        ("::1/128", "loopback"),
+        ("::ffff:0:0/96", "IPv4-mapped"),
+        ("64:ff9b::/96", "NAT64"),
+        ("fc00::/7", "unique local (ULA)"),
+        ("fe80::/10", "link-local"),
+        ("ff00::/8", "multicast"),
+    )
+)
+
+
+def blocked_class(address: IPAddress) -> str:
+    """The blocked class of an address ("loopback", ...), or "" when it is a public address."""
+    for network, name in BLOCKED_NETWORKS:
+        if address.version == network.version and address in network:
+            return name
+    return ""
+
+
+def names_explicitly(rule: Rule, host: str, address: IPAddress) -> bool:
+    """Whether the rule names this host or address itself (no glob)."""
+    pattern = rule.pattern.strip("[]").lower().rstrip(".")
+    if any(c in pattern for c in "*?["):
+        return False
+    if pattern == host.strip("[]").lower().rstrip("."):
+        return True
+    try:
+        return ipaddress.ip_address(pattern) == address
+    except ValueError:
+        return False
+
+
+class NetworkRefusal(Exception):
+    """The connection may not be made; `detail` says why (capability, SSRF_BLOCKED, HOST_NOT_FOUND, ...)."""
+
+    def __init__(self, detail: ErrorDetail) -> None:
+        super().__init__(detail.message)
+        self.detail = detail
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def denial(host: str, port: int) -> NetworkRefusal:
+    """The refusal for a host:port no rule grants."""
+    rule = f"network:{_bracket(host)}:{port}"
+    return NetworkRefusal(
+        ErrorDetail(
+            type="capability",
+            code=rule,
+            message=f"the plugin was not granted {rule}, so nothing was sent. If the plugin should have it, "
+            f"run it with `--grant {rule}` (after reviewing why it needs it).",
+            details={"rule": rule},
+        )
+    )
+
+
+def resolve(host: str, port: int, timeout: float) -> list[IPAddress]:
+    """The addresses of `host` (an IP literal is itself), resolved once, in resolver order."""
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
+    try:
+        infos = future.result(timeout=max(timeout, 0.001))
+    except concurrent.futures.TimeoutError as exc:
+        raise NetworkRefusal(
+            ErrorDetail(
+                type="timeout",
+                code="TIMEOUT",
+                message=f"resolving {host} took longer than {timeout:g} s",
+                is_timeout=True,
+            )
+        ) from exc
+    except socket.gaierror as exc:
+        raise NetworkRefusal(
+            ErrorDetail(
+                type="network",
+                code="HOST_NOT_FOUND",
+                message=f"{host} could not be resolved ({exc.strerror})",
+                is_not_found=True,
+            )
+        ) from exc
+    finally:
+        pool.shutdown(wait=False)
+    seen: dict[IPAddress, None] = {}
+    for info in infos:
+        seen.setdefault(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]), None)
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A granted, checked destination: connect to `addresses` (in order), presenting `host`."""
+
+    host: str
+    port: int
+    addresses: tuple[IPAddress, ...]
+    rule: Rule
+
+
+def resolve_allowed(policy: Policy, host: str, port: int, timeout: float) -> Destination:
+    """Grant check, one resolution, SSRF filter; raises NetworkRefusal."""
+    if not host:
+        raise NetworkRefusal(ErrorDetail(type="validation", code="INVALID_REQUEST", message="the host is empty"))
+    if not 1 <= port <= 65535:
+        raise NetworkRefusal(
+            ErrorDetail(type="validation", code="INVALID_REQUEST", message=f"port {port} is not in 1-65535")
+        )
+    rule = policy.network(host, port)
+    if rule is None:
+        raise denial(host, port)
+    addresses = resolve(host, port, timeout)
+    for address in addresses:
+        kind = blocked_class(address)
+        if kind and not names_explicitly(rule, host, address):
+            named = f"network:{_bracket(str(address))}:{port}"
+            raise NetworkRefusal(
+                ErrorDetail(
+                    type="network",
+                    code="SSRF_BLOCKED",
+                    message=f"{host} resolves to {address}, a {kind} address, which a plugin may reach only when a "
+                    f"rule names it explicitly (e.g. --grant {named}); {rule} does not. Nothing was sent.",
+                    details={"address": str(address), "class": kind},
+                )
+            )
+    return Destination(host=host, port=port, addresses=tuple(addresses), rule=rule)
+
+
+def connect(destination: Destination, timeout: float) -> socket.socket:
+    """A TCP connection to the first reachable pinned address; raises OSError (last failure)."""
+    last: OSError | None = None
+    for address in destination.addresses:
+        family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect((str(address), destination.port))
+            return sock
+        except OSError as exc:
+            sock.close()
+            last = exc
+    assert last is not None
+    raise last
+
+
+def connect_error(exc: OSError, destination: str, timeout: float) -> ErrorDetail:
+    """The ErrorDetail for a failed connection (TIMEOUT, CONNECTION_REFUSED or CONNECT_FAILED)."""
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return ErrorDetail(
+            type="timeout",
+            code="TIMEOUT",
+            message=f"connecting to {destination} took longer than {timeout:g} s",
+            is_timeout=True,
+        )
+    if isinstance(exc, ConnectionRefusedError):
+        return ErrorDetail(type="network", code="CONNECTION_REFUSED", message=f"{destination} refused the connection")
+    return ErrorDetail(
+        type="network", code="CONNECT_FAILED", message=f"connecting to {destination} failed: {exc.strerror or exc}"
+    )
