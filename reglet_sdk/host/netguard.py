@@ -140,6 +140,11 @@ class Destination:
     rule: Rule
 
 
+def _where(host: str, address: IPAddress) -> str:
+    literal = host.strip("[]")
+    return f"{literal} is" if literal == str(address) else f"{host} resolves to {address},"
+
+
 def resolve_allowed(policy: Policy, host: str, port: int, timeout: float) -> Destination:
     """Grant check, one resolution, SSRF filter; raises NetworkRefusal."""
     if not host:
@@ -160,8 +165,8 @@ def resolve_allowed(policy: Policy, host: str, port: int, timeout: float) -> Des
                 ErrorDetail(
                     type="network",
                     code="SSRF_BLOCKED",
-                    message=f"{host} resolves to {address}, a {kind} address, which a plugin may reach only when a "
-                    f"rule names it explicitly (e.g. --grant {named}); {rule} does not. Nothing was sent.",
+                    message=f"{_where(host, address)} a {kind} address, which a plugin may reach only when a rule "
+                    f"names it explicitly (e.g. --grant {named}); {rule} does not. Nothing was sent.",
                     details={"address": str(address), "class": kind},
                 )
             )
