@@ -104,6 +104,14 @@ class HostCallError(RegletError):
     """A host function answered with an error (other than a denied capability)."""
 
 
+class NetworkError(HostCallError):
+    """A network operation failed (refused, unreachable, TLS, SSRF_BLOCKED, ...)."""
+
+
+class NotFoundError(NetworkError, LookupError):
+    """What was looked up does not exist (NXDOMAIN, no records)."""
+
+
 class ExecError(HostCallError):
     """A command could not be run at all (not a non-zero exit, which is a normal response)."""
 
@@ -123,4 +131,8 @@ def raise_for_error(error: ErrorDetailMessage | None) -> None:
         raise ExecError(detail)
     if detail.type == "timeout" or detail.is_timeout:
         raise HostTimeoutError(detail)
+    if detail.is_not_found and detail.type == "network":
+        raise NotFoundError(detail)
+    if detail.type == "network":
+        raise NetworkError(detail)
     raise HostCallError(detail)

@@ -1,0 +1,6 @@
+"""Network wrappers: `dns`, `http`, `tcp`, `smtp`, each over a host function, plus ready-made checks.
+
+Every call sends the call's remaining time to the host, raises a RegletError subclass carrying the
+host's ErrorDetail (CapabilityError when not granted, HostTimeoutError, NotFoundError, NetworkError),
+and takes an injected port (`resolver=`, `client=`, `dialer=`) so unit tests run natively.
+"""
