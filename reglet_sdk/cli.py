@@ -34,6 +34,7 @@ from reglet_sdk.host.grant_store import (
     prompt_on_terminal,
     refuse_broad,
 )
+from reglet_sdk.host.handlers import NetworkSettings
 from reglet_sdk.host.rules import Rule, RuleError, parse_rule, rules_from_grant_set
 from reglet_sdk.manifest import ManifestError, parse_grants
 from reglet_sdk.results import Result
@@ -84,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--security", choices=("default", "strict"), default="default", help="strict: refuse broad rules"
     )
+    check.add_argument("--ca-bundle", type=Path, metavar="FILE", help="extra trusted CA certificates (PEM) for TLS")
     _add_limits(check)
     return parser
 
@@ -154,7 +156,11 @@ def _host(args: argparse.Namespace) -> Host:
         raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout}.")
     if args.memory_limit <= 0:
         raise UsageError(f"--memory-limit must be a positive number of MiB, not {args.memory_limit}.")
-    return Host(HostConfig(timeout=args.timeout, memory_limit_mib=args.memory_limit))
+    ca_bundle = getattr(args, "ca_bundle", None)
+    if ca_bundle is not None and not ca_bundle.is_file():
+        raise UsageError(f"--ca-bundle {ca_bundle}: no such file (a PEM file of CA certificates).")
+    network = NetworkSettings(ca_bundle=ca_bundle)
+    return Host(HostConfig(timeout=args.timeout, memory_limit_mib=args.memory_limit, network=network))
 
 
 class _Progress:

@@ -71,3 +71,32 @@ def command_wasm() -> Path:
 @pytest.fixture(scope="session")
 def file_wasm() -> Path:
     return build_test_plugin(REPO_EXAMPLES / "file")
+
+
+def _example(name: str) -> Path:
+    return build_test_plugin(REPO_EXAMPLES / name)
+
+
+@pytest.fixture(scope="session")
+def dns_wasm() -> Path:
+    return _example("dns")
+
+
+@pytest.fixture(scope="session")
+def http_wasm() -> Path:
+    return _example("http")
+
+
+@pytest.fixture(scope="session")
+def tcp_wasm() -> Path:
+    return _example("tcp")
+
+
+@pytest.fixture(scope="session")
+def smtp_wasm() -> Path:
+    return _example("smtp")
+
+
+@pytest.fixture(scope="session")
+def tls_check_wasm() -> Path:
+    return _example("tls_check")

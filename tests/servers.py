@@ -30,7 +30,7 @@ SERVER_TIMEOUT = 10.0  # no server thread blocks longer than this on one connect
 
 
 @dataclass
-class TestCA:
+class LocalCA:
     """A throw-away CA and a leaf certificate for localhost, 127.0.0.1 and ::1."""
 
     ca: trustme.CA
@@ -52,11 +52,11 @@ class TestCA:
         )
 
 
-def make_ca(directory: Path) -> TestCA:
+def make_ca(directory: Path) -> LocalCA:
     ca = trustme.CA()
     bundle = directory / "test-ca.pem"
     ca.cert_pem.write_to_path(str(bundle))
-    return TestCA(ca, ca.issue_cert("localhost", "127.0.0.1", "::1"), bundle)
+    return LocalCA(ca, ca.issue_cert("localhost", "127.0.0.1", "::1"), bundle)
 
 
 @dataclass

@@ -17,6 +17,14 @@ from reglet_sdk.net import dns, http, smtp, tcp
 from reglet_sdk.results import Result
 
 
+def _observed(exc: RegletError) -> bool:
+    """Whether a failure is an observation about the target (a failed check), not a policy refusal.
+
+    SSRF_BLOCKED is the host's policy speaking, an error like a missing grant.
+    """
+    return exc.detail.code != "SSRF_BLOCKED"
+
+
 @dataclass
 class DnsCheckConfig:
     """The built-in dns plugin's config."""
@@ -44,7 +52,7 @@ def run_dns_check(cfg: dict[str, Any], *, resolver: dns.Resolver | None = None) 
             exc.detail.message, {**data, "records": [], "record_count": 0, "is_timeout": True, "is_not_found": False}
         )
     except NetworkError as exc:
-        if not exc.detail.is_not_found:
+        if not exc.detail.is_not_found or not _observed(exc):
             return Result.from_error(exc.detail)
         return Result.failure(
             exc.detail.message, {**data, "records": [], "record_count": 0, "is_timeout": False, "is_not_found": True}
@@ -139,6 +147,8 @@ def run_tcp_check(cfg: dict[str, Any], *, dialer: tcp.Dialer | None = None) -> R
             settings.host, settings.port, tls=settings.tls, timeout=settings.timeout_ms / 1000, dialer=dialer
         )
     except (HostTimeoutError, NetworkError) as exc:
+        if not _observed(exc):
+            return Result.from_error(exc.detail)
         return Result.failure(exc.detail.message, {"connected": False, "address": address, "error": exc.detail.code})
     except RegletError as exc:
         return Result.from_error(exc.detail)
@@ -192,6 +202,8 @@ def run_smtp_check(cfg: dict[str, Any], *, client: smtp.Client | None = None) ->
             client=client,
         )
     except (HostTimeoutError, NetworkError) as exc:
+        if not _observed(exc):
+            return Result.from_error(exc.detail)
         return Result.failure(exc.detail.message, {"connected": False, "address": address, "error": exc.detail.code})
     except RegletError as exc:
         return Result.from_error(exc.detail)
