@@ -141,3 +141,19 @@ def test_explicit_grants_skip_the_store(tmp_path: Path) -> None:
     store = GrantStore(tmp_path / "grants.yaml")
     decision = decide("p", [parse_rule("exec:/usr/bin/id")], [], store, None)
     assert decision.rules == () and decision.source == "explicit"
+
+
+@pytest.mark.component
+def test_ca_bundle_flag_trusts_a_private_ca(http_wasm: Path, tmp_path: Path) -> None:
+    from tests.servers import http_server, make_ca
+
+    ca = make_ca(tmp_path)
+    with http_server(ca.server_context()) as server:
+        grant = ["--grant", f"network:localhost:{server.port}"]
+        config = ["--config", json.dumps({"url": server.url("/ok", "localhost")}), "--format", "json"]
+        code, out, _ = run("check", str(http_wasm), *grant, *config)
+        assert code == 2 and json.loads(out)["error"]["code"] == "TLS_ERROR"
+        code, out, _ = run("check", str(http_wasm), *grant, *config, "--ca-bundle", str(ca.bundle))
+        assert code == 0 and json.loads(out)["data"]["status_code"] == 200
+    code, _, err = run("check", str(http_wasm), *grant, "--ca-bundle", str(tmp_path / "missing.pem"))
+    assert code == 2 and "no such file" in err
