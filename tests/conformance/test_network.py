@@ -306,3 +306,13 @@ def test_smtp_denied_sends_nothing(host: Host, smtp_wasm: Path) -> None:
         result = host.load(smtp_wasm).check({"host": "localhost", "port": server.port})
         assert server.counter.connections == 0
     assert result.error is not None and result.error.type == "capability"
+
+
+def test_http_without_a_grant_sends_nothing(host: Host, http_wasm: Path) -> None:
+    with http_server() as server:
+        result = host.load(http_wasm, grants=["network:example.com:443"]).check({"url": server.url("/ok")})
+        assert server.counter.connections == 0
+    assert result.error is not None and (result.error.type, result.error.code) == (
+        "capability",
+        f"network:{LOCALHOST}:{server.port}",
+    )
