@@ -58,3 +58,16 @@ def test_exec_timeout_is_the_smallest_of_request_and_host_maximum() -> None:
     h.exec_limits = type(h.exec_limits)(default_timeout=30, max_timeout=1, max_output=100)
     response = h.exec_command(ExecRequest(command="/bin/sleep", args=["5"], timeout_ms=10_000))
     assert response.is_timeout and response.duration_ms < 2500
+
+
+def test_network_functions_refuse_bad_input() -> None:
+    from reglet_abi.reglet.v1 import DnsRequest, HttpRequest, SmtpRequest, TcpRequest
+
+    h = handlers("network:*:*", "network:example.test:53")
+    assert h.dns_lookup(DnsRequest(hostname="example.test", record_type=99)).error.code == "UNSUPPORTED_TYPE"  # type: ignore[arg-type, union-attr]
+    assert h.dns_lookup(DnsRequest(hostname="")).error.code == "INVALID_REQUEST"  # type: ignore[union-attr]
+    assert h.dns_lookup(DnsRequest(hostname="example.test", nameserver="[::1")).error.code == "INVALID_REQUEST"  # type: ignore[union-attr]
+    assert h.http_request(HttpRequest(url="ftp://example.test/")).error.code == "INVALID_REQUEST"  # type: ignore[union-attr]
+    assert h.http_request(HttpRequest(url="not a url")).error.code == "INVALID_REQUEST"  # type: ignore[union-attr]
+    assert h.tcp_connect(TcpRequest(host="example.test", port=0)).error.code == "INVALID_REQUEST"  # type: ignore[union-attr]
+    assert h.smtp_connect(SmtpRequest(host="", port=25)).error.code == "INVALID_REQUEST"  # type: ignore[union-attr]

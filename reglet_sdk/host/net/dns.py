@@ -27,7 +27,9 @@ TYPES = {
 def parse_nameserver(text: str) -> tuple[str, int]:
     """("1.1.1.1", 53) from "1.1.1.1", ("::1", 5353) from "[::1]:5353"; ValueError when malformed."""
     if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
+        host, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ValueError(f"nameserver {text!r} is not host, host:port or [ipv6]:port")
         port = rest.removeprefix(":") or "53"
     elif text.count(":") == 1:
         host, _, port = text.partition(":")
