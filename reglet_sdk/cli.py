@@ -1,6 +1,8 @@
 """`reglet-sdk`: build plugins, and describe, inspect and run them in the reference host.
 
     reglet-sdk build PLUGIN_DIR [-o OUT.wasm]
+    reglet-sdk test PLUGIN_DIR [--grant RULE ...]
+    reglet-sdk new NAME [--dir FOLDER]
     reglet-sdk describe PLUGIN.wasm [--format text|json]
     reglet-sdk schema PLUGIN.wasm
     reglet-sdk check PLUGIN.wasm [--config '{...}' | --config @file] [--timeout S] [--memory-limit MIB]
@@ -65,6 +67,21 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("plugin", type=Path, metavar="PLUGIN.wasm")
         command.add_argument("--format", choices=("text", "json"), default="text" if name == "describe" else "json")
         _add_limits(command)
+
+    new = commands.add_parser("new", help="create a plugin folder that builds and whose tests pass")
+    new.add_argument("name", metavar="NAME", help="lower-case words joined by dashes, e.g. tls-expiry")
+    new.add_argument("--dir", type=Path, metavar="FOLDER", help="where to create it (default: ./NAME)")
+
+    test = commands.add_parser("test", help="build a plugin folder and run the examples of its plugin.yaml")
+    test.add_argument("plugin_dir", type=Path, metavar="PLUGIN_DIR")
+    test.add_argument(
+        "--grant",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="grant only these rules (default: what the plugin requests)",
+    )
+    _add_limits(test)
 
     check = commands.add_parser("check", help="run a plugin's check")
     check.add_argument("plugin", type=Path, metavar="PLUGIN.wasm")
@@ -222,6 +239,12 @@ def _describe_text(info: PluginDescription) -> str:
     else:
         lines.append("  capabilities requested (risk):")
         lines += [f"    {rule}   ({rule.risk}{', broad: ' + rule.broad if rule.broad else ''})" for rule in rules]
+    if info.examples:
+        lines.append("  examples (reglet-sdk test):")
+        lines += [
+            f"    {e.name}: expects {e.expect_status}{' - ' + e.description if e.description else ''}"
+            for e in info.examples
+        ]
     schema = info.config_schema or {}
     properties = schema.get("properties", {})
     if properties:
@@ -321,7 +344,57 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _EXIT_BY_STATUS[result.status]
 
 
-_COMMANDS = {"build": _cmd_build, "describe": _cmd_describe, "schema": _cmd_schema, "check": _cmd_check}
+def _cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from reglet_sdk.scaffold import ScaffoldError, create
+
+    try:
+        folder = create(args.name, args.dir)
+    except ScaffoldError as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"created {folder}/ (plugin.py, plugin.yaml, test_plugin.py, README.md)", file=out)
+    print(f"next: cd {folder} && pytest && reglet-sdk build . && reglet-sdk test .", file=out)
+    return EXIT_SUCCESS
+
+
+def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from reglet_sdk.build import build_plugin, default_cache_dir
+    from reglet_sdk.examples import run_examples
+
+    with _Progress(f"building {args.plugin_dir}", err):
+        wasm = build_plugin(
+            args.plugin_dir,
+            default_cache_dir() / "tested" / f"{args.plugin_dir.resolve().name}.wasm",
+            cache_dir=default_cache_dir(),
+        )
+    with _host(args) as host:
+        plugin = host.load(wasm)
+        info = plugin.description or plugin.describe()
+        grants: list[Rule] = [parse_rule(g) for g in args.grant] if args.grant else plugin.requested_rules
+        plugin.grant(grants)
+        if not info.examples:
+            print(
+                f"{info.name} declares no examples; add an `examples:` list to {args.plugin_dir / 'plugin.yaml'}.",
+                file=err,
+            )
+            return EXIT_ERROR
+        outcomes = run_examples(list(info.examples), plugin.check)
+    for outcome in outcomes:
+        print(f"{'PASS' if outcome.passed else 'FAIL'} {outcome.name}", file=out)
+        for problem in outcome.problems:
+            print(f"    {problem}", file=out)
+    failed = sum(not o.passed for o in outcomes)
+    print(f"{len(outcomes) - failed} passed, {failed} failed", file=out)
+    return EXIT_FAILURE if failed else EXIT_SUCCESS
+
+
+_COMMANDS = {
+    "build": _cmd_build,
+    "describe": _cmd_describe,
+    "schema": _cmd_schema,
+    "check": _cmd_check,
+    "test": _cmd_test,
+    "new": _cmd_new,
+}
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -331,7 +404,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args, out, err)
-    except (UsageError, BuildError, PluginLoadError, GrantsNeeded, StrictModeRefusal) as exc:
+    except (UsageError, BuildError, PluginLoadError, GrantsNeeded, StrictModeRefusal, RuleError) as exc:
         print(f"reglet-sdk {args.command}: {exc}", file=err)
         return EXIT_ERROR
     except PluginCallError as exc:

@@ -25,7 +25,9 @@ from reglet_abi.reglet.v1 import (
     Metadata as MetadataMessage,
     NetworkCapability,
     NetworkRule,
+    PluginExample,
 )
+from reglet_sdk.jsonvalue import to_json_object
 
 MIN_HOST_VERSION = "0.1.0"
 """Oldest host that runs plugins built with this SDK (plugin.yaml's min_host_version may raise it)."""
@@ -49,6 +51,7 @@ class Manifest:
     description: str = ""
     min_host_version: str = MIN_HOST_VERSION
     capabilities: GrantSet = field(default_factory=GrantSet)
+    examples: tuple[PluginExample, ...] = ()
 
     def to_proto(self) -> MetadataMessage:
         """The manifest as a Metadata message (without the SDK-filled fields)."""
@@ -58,6 +61,7 @@ class Manifest:
             description=self.description,
             min_host_version=self.min_host_version,
             capabilities=self.capabilities,
+            examples=list(self.examples),
         )
 
     @classmethod
@@ -69,6 +73,7 @@ class Manifest:
             description=message.description,
             min_host_version=message.min_host_version or MIN_HOST_VERSION,
             capabilities=message.capabilities or GrantSet(),
+            examples=tuple(message.examples),
         )
 
 
@@ -223,7 +228,10 @@ def parse(text: str, path: Path = Path("plugin.yaml")) -> Manifest:
     if root is None:
         raise ManifestError(f"{path}:1: the file is empty; it needs at least `name:` and `version:`.")
     top = reader.mapping(
-        root, "", {"name", "version", "description", "min_host_version", "capabilities"}, {"name", "version"}
+        root,
+        "",
+        {"name", "version", "description", "min_host_version", "capabilities", "examples"},
+        {"name", "version"},
     )
     name = reader.string(top["name"], "name")
     if not _NAME.match(name):
@@ -240,7 +248,56 @@ def parse(text: str, path: Path = Path("plugin.yaml")) -> Manifest:
         description=reader.string(top["description"], "description") if "description" in top else "",
         min_host_version=min_host or MIN_HOST_VERSION,
         capabilities=_capabilities(reader, top["capabilities"]) if "capabilities" in top else GrantSet(),
+        examples=_examples(reader, top["examples"], yaml.safe_load(text)["examples"]) if "examples" in top else (),
     )
+
+
+_STATUSES = ("success", "failure", "error")
+
+
+def _examples(reader: _Reader, node: Any, values: Any) -> tuple[PluginExample, ...]:
+    """The `examples:` list: name, description, config, expect {status, data, error {type, code}}."""
+    examples = []
+    names: set[str] = set()
+    for i, item in enumerate(reader.sequence(node, "examples")):
+        key = f"examples[{i}]"
+        fields = reader.mapping(item, key, {"name", "description", "config", "expect"}, {"name", "expect"})
+        name = reader.string(fields["name"], f"{key}.name")
+        if name in names:
+            raise reader.fail(fields["name"], f"{key}.name", f"{name!r} is used by another example")
+        names.add(name)
+        expect = reader.mapping(fields["expect"], f"{key}.expect", {"status", "data", "error"}, {"status"})
+        status = reader.string(expect["status"], f"{key}.expect.status")
+        if status not in _STATUSES:
+            raise reader.fail(
+                expect["status"], f"{key}.expect.status", f"{status!r} is not one of {', '.join(_STATUSES)}"
+            )
+        value = values[i]
+        config, data = value.get("config") or {}, value["expect"].get("data") or {}
+        for part, content, part_node in (
+            ("config", config, fields.get("config")),
+            ("expect.data", data, expect.get("data")),
+        ):
+            if not isinstance(content, dict):
+                raise reader.fail(part_node, f"{key}.{part}", "expected a mapping")
+        error: dict[str, Any] = {}
+        if "error" in expect:
+            error_fields = reader.mapping(expect["error"], f"{key}.expect.error", {"type", "code"})
+            error = {k: reader.string(v, f"{key}.expect.error.{k}") for k, v in error_fields.items()}
+        examples.append(
+            PluginExample(
+                name=name,
+                description=reader.string(fields["description"], f"{key}.description")
+                if "description" in fields
+                else "",
+                config=to_json_object(config, f"{key}.config"),
+                expect_status=status,
+                expect_data=to_json_object(data, f"{key}.expect.data"),
+                expect_error_type=error.get("type", ""),
+                expect_error_code=error.get("code", ""),
+            )
+        )
+    return tuple(examples)
 
 
 def parse_grants(text: str, path: Path = Path("grants.yaml")) -> GrantSet:

@@ -168,6 +168,7 @@ class PluginAdapter:
                 abi_version=ABI_VERSION,
                 capabilities=built.capabilities if built else None,
                 config_schema=schema,
+                examples=list(built.examples) if built else [],
             )
         )
 

@@ -31,6 +31,7 @@ from reglet_abi.reglet.v1 import (
     CheckRequest,
     DescribeRequest,
     GrantSet,
+    PluginExample,
     SchemaRequest,
     services,
 )
@@ -98,6 +99,7 @@ class PluginDescription:
     abi_version: str
     capabilities: GrantSet
     config_schema: dict[str, Any] | None
+    examples: tuple[PluginExample, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -114,6 +116,7 @@ class PluginDescription:
                 for rule in rules_from_grant_set(self.capabilities)
             ],
             "config_schema": self.config_schema,
+            "examples": [example.to_dict() for example in self.examples],
         }
 
 
@@ -391,6 +394,7 @@ class LoadedPlugin:
             abi_version=meta.abi_version,
             capabilities=meta.capabilities or GrantSet(),
             config_schema=_schema(meta.config_schema),
+            examples=tuple(meta.examples),
         )
 
     def schema(self, timeout: float | None = None) -> dict[str, Any]:

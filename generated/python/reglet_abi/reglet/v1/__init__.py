@@ -43,6 +43,7 @@ __all__ = (
     "NetworkCapability",
     "NetworkRule",
     "NullValue",
+    "PluginExample",
     "Result",
     "ResultStatus",
     "RunMetadata",
@@ -1335,6 +1336,13 @@ class Metadata(betterproto2.Message):
     JSON Schema (draft 2020-12) of the plugin's config, UTF-8 JSON. Empty: no schema.
     """
 
+    examples: "list[PluginExample]" = betterproto2.field(
+        9, betterproto2.TYPE_MESSAGE, repeated=True
+    )
+    """
+    Runnable examples of the check (from plugin.yaml).
+    """
+
 
 default_message_pool.register_message("reglet.v1", "Metadata", Metadata)
 
@@ -1394,6 +1402,54 @@ class NetworkRule(betterproto2.Message):
 
 
 default_message_pool.register_message("reglet.v1", "NetworkRule", NetworkRule)
+
+
+@dataclass(eq=False, repr=False)
+class PluginExample(betterproto2.Message):
+    """
+    PluginExample is a named, runnable example of a plugin's check (declared in plugin.yaml): a config
+    and what the check must answer. `reglet-sdk test` runs them; `describe` lists them.
+    """
+
+    name: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    Short name, unique within the plugin, e.g. "passes-for-a-greeting".
+    """
+
+    description: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
+    """
+    One sentence on what the example shows.
+    """
+
+    config: "JsonObject | None" = betterproto2.field(
+        3, betterproto2.TYPE_MESSAGE, optional=True
+    )
+    """
+    The config the check runs with.
+    """
+
+    expect_status: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
+    """
+    The expected status: "success", "failure" or "error".
+    """
+
+    expect_data: "JsonObject | None" = betterproto2.field(
+        5, betterproto2.TYPE_MESSAGE, optional=True
+    )
+    """
+    A subset of the expected data: every key given must be present with an equal value (objects are
+    compared the same way, recursively).
+    """
+
+    expect_error_type: "str" = betterproto2.field(6, betterproto2.TYPE_STRING)
+    """
+    For status "error": the expected ErrorDetail type and code (empty: any).
+    """
+
+    expect_error_code: "str" = betterproto2.field(7, betterproto2.TYPE_STRING)
+
+
+default_message_pool.register_message("reglet.v1", "PluginExample", PluginExample)
 
 
 @dataclass(eq=False, repr=False)
