@@ -196,8 +196,8 @@ class NativePlugin:
         return self.manifest.capabilities
 
 
-def comparable(result: Result, volatile: tuple[str, ...] = ("_ms", "request_id")) -> dict[str, Any]:
-    """A Result without what differs from run to run (times, durations, request ids), for equality tests."""
+def comparable(result: Result, volatile: tuple[str, ...] = ("_ms", "request_id", "local_addr")) -> dict[str, Any]:
+    """A Result without what differs from run to run (durations, request ids, local ports), for equality tests."""
 
     def clean(value: Any) -> Any:
         if isinstance(value, dict):

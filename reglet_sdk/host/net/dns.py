@@ -119,6 +119,9 @@ def lookup(policy: Policy, request: DnsRequest) -> DnsResponse:
             records.append(b"".join(rdata.strings).decode("utf-8", "replace"))
         else:
             records.append(rdata.target.to_text(omit_final_dot=True))
+    # An RRset has no order; answer in a stable one (MX by preference) so equal answers compare equal.
+    mx.sort(key=lambda m: (m.pref, m.host))
+    records = [m.host for m in mx] if record_type == "MX" else sorted(records)
     return DnsResponse(records=records, mx_records=mx, query_time_ms=_ms(started), nameserver=nameserver_text)
 
 

@@ -484,14 +484,14 @@ class DnsResponse(betterproto2.Message):
     )
     """
     Records as text: addresses for A/AAAA, names (no trailing dot) for CNAME/NS/MX, the joined
-    strings of each TXT record.
+    strings of each TXT record. Sorted (MX: by preference), since DNS answers have no order.
     """
 
     mx_records: "list[MxRecord]" = betterproto2.field(
         3, betterproto2.TYPE_MESSAGE, repeated=True
     )
     """
-    MX records with their preferences (record_type MX only).
+    MX records with their preferences, most preferred first (record_type MX only).
     """
 
     query_time_ms: "int" = betterproto2.field(4, betterproto2.TYPE_INT64)
