@@ -1,51 +1,154 @@
-"""`make run`: builds the example plugins and runs them in the reference host.
+"""`make run`: build the example plugins and run a small compliance report against local targets.
 
-Builds examples/hello with `reglet-sdk build` (cached by source hash), runs a few checks against it
-(a pass, a fail and a config error, each in a fresh sandbox) and then the ABI round trip of
-examples/abi_roundtrip. Exit status 0 when every outcome is the expected one.
+The controls look at this repository's files, at local commands, and at TLS, HTTP and TCP servers
+this script starts on 127.0.0.1 (certificates from a throw-away CA); nothing leaves the machine.
+Each control runs in a fresh sandbox with only the grants it lists. One control is expected to fail
+(a certificate that expires in 10 days), to show what a finding looks like. The ABI round trip of
+examples/abi_roundtrip closes the report.
+
+    python examples/run.py                  # progress on stderr, a table on stdout
+    python examples/run.py --format json    # the results as JSON
+
+Exit status 0 when every control ended as expected.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
+import tempfile
 import time
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reglet_sdk.build import build_plugin, default_cache_dir
-from reglet_sdk.host import Host
+from reglet_sdk.host import Host, HostConfig
+from reglet_sdk.host.handlers import NetworkSettings
+from reglet_sdk.results import Result
+from reglet_sdk.testing.servers import http_server, make_ca, tcp_listener
 
 EXAMPLES = Path(__file__).resolve().parent
-OUT = EXAMPLES.parent / ".cache" / "examples"
-
-CHECKS: list[tuple[str, dict[str, object], str]] = [
-    ("greet Ada twice", {"name": "Ada", "times": 2}, "success"),
-    ("require a capital", {"name": "ada", "require_name_capitalised": True}, "failure"),
-    ("misspelt config key", {"nmae": "Ada"}, "error"),
-]
+REPO = EXAMPLES.parent
+OUT = REPO / ".cache" / "examples"
 
 
-def main() -> int:
-    """Builds, runs, reports; returns the exit status."""
-    started = time.monotonic()
-    print("building examples/hello ...", flush=True)
-    wasm = build_plugin(EXAMPLES / "hello", OUT / "hello.wasm", cache_dir=default_cache_dir())
-    size_mib = wasm.stat().st_size / 2**20
-    print(f"  {wasm.relative_to(EXAMPLES.parent)} ({size_mib:.1f} MiB, {time.monotonic() - started:.1f} s)")
-    ok = True
-    with Host() as host:
-        plugin = host.load(wasm)
-        print(f"  loaded {plugin.name} ({'compiled code from cache' if plugin.from_cache else 'compiled now'})\n")
-        print(f"{'check':<22}{'expected':<10}{'got':<10}message")
-        for label, config, expected in CHECKS:
-            result = plugin.check(config)
-            ok = ok and result.status == expected
-            print(f"{label:<22}{expected:<10}{result.status:<10}{result.message}")
-    print()
-    sys.path.insert(0, str(EXAMPLES / "abi_roundtrip"))
-    from roundtrip_report import main as roundtrip  # type: ignore[import-not-found]  # on sys.path above
+@dataclass(frozen=True)
+class Control:
+    """One line of the report."""
 
-    ok = roundtrip() == 0 and ok
-    print("\nall examples behaved as expected" if ok else "\nSOME EXAMPLES DID NOT BEHAVE AS EXPECTED")
+    title: str
+    plugin: str
+    config: dict[str, Any]
+    grants: list[str]
+    expect: str = "success"
+
+
+def controls(tls_ok: int, tls_expiring: int, web: int) -> list[Control]:
+    """The report's controls, against the servers started for it."""
+    return [
+        Control("README.md exists", "file", {"path": str(REPO / "README.md")}, [f"fs:read:{REPO}/**"]),
+        Control(
+            "pyproject.toml is hashed",
+            "file",
+            {"path": str(REPO / "pyproject.toml"), "hash": True},
+            [f"fs:read:{REPO}/**"],
+        ),
+        Control("/etc/shadow without a grant", "file", {"path": "/etc/shadow"}, [f"fs:read:{REPO}/**"], expect="error"),
+        Control(
+            "kernel name via uname", "command", {"command": "/usr/bin/uname", "args": ["-s"]}, ["exec:/usr/bin/uname"]
+        ),
+        Control("a shell line needs /bin/sh", "command", {"run": "echo hi"}, ["exec:/usr/bin/uname"], expect="error"),
+        Control(
+            "web server answers 200",
+            "http",
+            {"url": f"http://127.0.0.1:{web}/ok", "expected_status": 200},
+            [f"network:127.0.0.1:{web}"],
+        ),
+        Control(
+            "TLS 1.3 on the local listener",
+            "tcp",
+            {"host": "localhost", "port": tls_ok, "tls": True, "expected_tls_version": "TLSv1.3"},
+            [f"network:localhost:{tls_ok}"],
+        ),
+        Control(
+            "certificate valid for 30+ days",
+            "tls_check",
+            {"target_host": "localhost", "target_port": tls_ok},
+            [f"network:localhost:{tls_ok}"],
+        ),
+        Control(
+            "expiring certificate is found",
+            "tls_check",
+            {"target_host": "localhost", "target_port": tls_expiring},
+            [f"network:localhost:{tls_expiring}"],
+            expect="failure",
+        ),
+        Control("hello greets", "hello", {"name": "Ada"}, []),
+    ]
+
+
+def build_all(names: list[str]) -> dict[str, Path]:
+    """Builds each example once (cached by source hash), showing progress on stderr."""
+    built = {}
+    for i, name in enumerate(names, 1):
+        started = time.monotonic()
+        print(f"[{i}/{len(names)}] building examples/{name} ...", end="", file=sys.stderr, flush=True)
+        built[name] = build_plugin(EXAMPLES / name, OUT / f"{name}.wasm", cache_dir=default_cache_dir())
+        print(f" {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return built
+
+
+def table(rows: list[tuple[Control, Result]]) -> str:
+    """The report as a text table with a summary line."""
+    lines = [f"{'control':<34}{'plugin':<11}{'result':<9}{'as expected':<13}message"]
+    for control, result in rows:
+        mark = "yes" if result.status == control.expect else "NO"
+        lines.append(f"{control.title:<34}{control.plugin:<11}{result.status:<9}{mark:<13}{result.message[:70]}")
+    counts = {status: sum(r.status == status for _, r in rows) for status in ("success", "failure", "error")}
+    unexpected = sum(r.status != c.expect for c, r in rows)
+    lines.append("")
+    summary = f"{counts['success']} passed, {counts['failure']} failed, {counts['error']} errors"
+    lines.append(f"{summary}; {unexpected} not as expected")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Builds, starts the local targets, runs the controls, prints the report."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    args = parser.parse_args(argv)
+    wasm = build_all(["file", "command", "http", "tcp", "tls_check", "hello"])
+    with ExitStack() as stack:
+        ca = make_ca(Path(stack.enter_context(tempfile.TemporaryDirectory())))
+        tls_ok = stack.enter_context(tcp_listener(ca.server_context()))
+        tls_expiring = stack.enter_context(tcp_listener(ca.server_context(ca.expiring_leaf(10))))
+        web = stack.enter_context(http_server())
+        host = stack.enter_context(Host(HostConfig(network=NetworkSettings(ca_bundle=ca.bundle))))
+        plugins = {name: host.load(path) for name, path in wasm.items()}
+        rows = []
+        checks = controls(tls_ok.port, tls_expiring.port, web.port)
+        for i, control in enumerate(checks, 1):
+            print(f"[{i}/{len(checks)}] {control.title} ...", file=sys.stderr, flush=True)
+            plugin = plugins[control.plugin]
+            plugin.grant(control.grants)
+            rows.append((control, plugin.check(control.config)))
+    if args.format == "json":
+        report = [
+            {"control": c.title, "plugin": c.plugin, "expected": c.expect, "result": r.to_dict()} for c, r in rows
+        ]
+        print(json.dumps(report, indent=2))
+    else:
+        print(table(rows))
+    ok = all(r.status == c.expect for c, r in rows)
+    if args.format == "text":
+        print()
+        sys.path.insert(0, str(EXAMPLES / "abi_roundtrip"))
+        from roundtrip_report import main as roundtrip  # type: ignore[import-not-found]  # on sys.path above
+
+        ok = roundtrip() == 0 and ok
     return 0 if ok else 1
 
 

@@ -145,7 +145,7 @@ def test_explicit_grants_skip_the_store(tmp_path: Path) -> None:
 
 @pytest.mark.component
 def test_ca_bundle_flag_trusts_a_private_ca(http_wasm: Path, tmp_path: Path) -> None:
-    from tests.servers import http_server, make_ca
+    from reglet_sdk.testing.servers import http_server, make_ca
 
     ca = make_ca(tmp_path)
     with http_server(ca.server_context()) as server:

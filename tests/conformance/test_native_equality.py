@@ -13,7 +13,7 @@ from reglet_sdk.host import Host, HostConfig
 from reglet_sdk.host.handlers import NetworkSettings
 from reglet_sdk.testing import NativePlugin, comparable
 from tests.conftest import COMPILE_CACHE, REPO, REPO_EXAMPLES, build_test_plugin
-from tests.servers import LOCALHOST, dns_server, http_server, make_ca, smtp_server, tcp_listener
+from reglet_sdk.testing.servers import LOCALHOST, dns_server, http_server, make_ca, smtp_server, tcp_listener
 
 pytestmark = pytest.mark.component
 

@@ -12,7 +12,7 @@ import pytest
 from reglet_sdk.host import Host, HostConfig
 from reglet_sdk.host.handlers import NetworkSettings
 from tests.conftest import COMPILE_CACHE
-from tests.servers import (
+from reglet_sdk.testing.servers import (
     LARGE_BODY,
     LOCALHOST,
     LocalCA,

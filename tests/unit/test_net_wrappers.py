@@ -28,7 +28,7 @@ from reglet_sdk.errors import CapabilityError, HostTimeoutError, NetworkError, N
 from reglet_sdk.host.handlers import CallHandlers, NetworkSettings
 from reglet_sdk.host.policy import as_policy
 from reglet_sdk.net import checks, dns, http, smtp, tcp
-from tests.servers import LocalCA, http_server, make_ca
+from reglet_sdk.testing.servers import LocalCA, http_server, make_ca
 
 
 class Recorder:

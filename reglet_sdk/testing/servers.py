@@ -1,4 +1,4 @@
-"""Real network servers for the tests, on 127.0.0.1 only, each bounded and stopped by its fixture.
+"""Real network servers for tests, on 127.0.0.1 only, each bounded and stopped with its `with` block.
 
 DNS (UDP, dnspython messages), HTTP and HTTPS (stdlib server, certificates from a throw-away trustme
 CA), plain and TLS TCP listeners, and SMTP servers (aiosmtpd) with STARTTLS and with implicit TLS.
@@ -17,13 +17,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import dns.flags
 import dns.message
 import dns.rcode
 import dns.rrset
-import trustme
+import trustme  # a test dependency: install reglet-sdk[dev]
 
 LOCALHOST = "127.0.0.1"
 SERVER_TIMEOUT = 10.0  # no server thread blocks longer than this on one connection
@@ -38,11 +39,13 @@ class LocalCA:
     bundle: Path
 
     def server_context(self, leaf: trustme.LeafCert | None = None) -> ssl.SSLContext:
+        """A server-side TLS context presenting `leaf` (default: the localhost certificate)."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         (leaf or self.leaf).configure_cert(context)
         return context
 
     def expiring_leaf(self, days: int) -> trustme.LeafCert:
+        """A localhost certificate that expires in `days` days."""
         now = datetime.datetime.now(datetime.UTC)
         return self.ca.issue_cert(
             "localhost",
@@ -53,6 +56,7 @@ class LocalCA:
 
 
 def make_ca(directory: Path) -> LocalCA:
+    """A new CA, its localhost certificate, and the CA bundle written to `directory`."""
     ca = trustme.CA()
     bundle = directory / "test-ca.pem"
     ca.cert_pem.write_to_path(str(bundle))
@@ -61,10 +65,13 @@ def make_ca(directory: Path) -> LocalCA:
 
 @dataclass
 class Counter:
+    """How many connections a server accepted."""
+
     connections: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def hit(self) -> None:
+        """Counts one connection."""
         with self.lock:
             self.connections += 1
 
@@ -85,16 +92,20 @@ SILENT_NAME = "silent.example.test."  # the server never answers this one
 
 @dataclass
 class DnsServer:
+    """A running DNS server (UDP) answering from ZONE."""
+
     port: int
     counter: Counter
 
     @property
     def nameserver(self) -> str:
+        """The `host:port` to give a DnsRequest as its nameserver."""
         return f"{LOCALHOST}:{self.port}"
 
 
 @contextmanager
 def dns_server() -> Iterator[DnsServer]:
+    """Runs a DNS server on 127.0.0.1 until the block ends."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind((LOCALHOST, 0))
     sock.settimeout(0.1)
@@ -200,16 +211,20 @@ class _HttpServer(http.server.ThreadingHTTPServer):
 
 @dataclass
 class HttpServer:
+    """A running HTTP(S) server with the routes of _Handler."""
+
     port: int
     counter: Counter
     scheme: str
 
     def url(self, path: str, host: str = LOCALHOST) -> str:
+        """The URL of `path` on this server."""
         return f"{self.scheme}://{host}:{self.port}{path}"
 
 
 @contextmanager
 def http_server(context: ssl.SSLContext | None = None) -> Iterator[HttpServer]:
+    """Runs an HTTP server (HTTPS with `context`) on 127.0.0.1 until the block ends."""
     server = _HttpServer((LOCALHOST, 0), _Handler)
     server.counter = Counter()
     server.stopping = threading.Event()
@@ -231,12 +246,15 @@ def http_server(context: ssl.SSLContext | None = None) -> Iterator[HttpServer]:
 
 @dataclass
 class TcpListener:
+    """A running TCP listener."""
+
     port: int
     counter: Counter
 
 
 @contextmanager
 def tcp_listener(context: ssl.SSLContext | None = None, *, accept: bool = True) -> Iterator[TcpListener]:
+    """Runs a listener (TLS with `context`; silent when not `accept`) on 127.0.0.1 until the block ends."""
     server = socket.socket()
     server.bind((LOCALHOST, 0))
     server.listen(16)
@@ -285,6 +303,8 @@ def closed_port() -> int:
 
 @dataclass
 class SmtpServer:
+    """A running SMTP server."""
+
     port: int
     counter: Counter
 
@@ -293,6 +313,7 @@ class SmtpServer:
 def smtp_server(
     *, starttls: ssl.SSLContext | None = None, implicit_tls: ssl.SSLContext | None = None
 ) -> Iterator[SmtpServer]:
+    """Runs an aiosmtpd server (STARTTLS or implicit TLS when given a context) until the block ends."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import SMTP
 
@@ -307,7 +328,7 @@ def smtp_server(
         def factory(self) -> SMTP:
             return Counting(self.handler, **self.SMTP_kwargs)
 
-    kwargs: dict[str, object] = {"hostname": LOCALHOST, "port": closed_port(), "ready_timeout": 5.0}
+    kwargs: dict[str, Any] = {"hostname": LOCALHOST, "port": closed_port(), "ready_timeout": 5.0}
     if starttls is not None:
         kwargs["tls_context"] = starttls
     if implicit_tls is not None:
