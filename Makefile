@@ -14,11 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The SDK's ABI, and the host-runtime example's own host function (generated on top of it).
+EXTENSIONS := examples/host_runtime/codegen.toml
+
 codegen: $(STAMP)
 	$(BIN)/python -m codegen
+	for ext in $(EXTENSIONS); do $(BIN)/python -m codegen --pyproject $$ext || exit 1; done
 
 check-codegen: $(STAMP)
 	$(BIN)/python -m codegen --check
+	for ext in $(EXTENSIONS); do $(BIN)/python -m codegen --check --pyproject $$ext || exit 1; done
 
 lint: $(STAMP)
 	$(BIN)/ruff check reglet_sdk codegen tests examples benchmarks
@@ -27,7 +32,7 @@ lint: $(STAMP)
 # Each example folder is checked on its own: every plugin folder has its own plugin.py.
 typecheck: $(STAMP)
 	$(BIN)/mypy reglet_sdk benchmarks examples/run.py
-	for folder in examples/*/; do $(BIN)/mypy "$$folder" || exit 1; done
+	for folder in examples/*/; do MYPYPATH=generated/python:$${folder}generated/python $(BIN)/mypy "$$folder" || exit 1; done
 
 # The README's test command: everything CI runs.
 test: $(STAMP) check-codegen lint typecheck

@@ -43,6 +43,7 @@ class Options:
     proto_root: str  # how the proto include dir is named in generated headers, e.g. "proto"
     emit_runtime: bool  # also write the runtime support modules (_rpc.py, _wasmtime_rpc.py)
     runtime_package: str  # package the generated code imports _rpc/_wasmtime_rpc from (extensions: reglet_abi)
+    include_world: str  # a world the generated world includes (extensions: "reglet:abi/reglet-plugin@0.1.0")
 
     @classmethod
     def parse(cls, parameter: str) -> Options:
@@ -55,7 +56,7 @@ class Options:
             values[key.strip()] = value.strip()
         known = {
             *("wit_package", "python_package", "exports", "world", "world_module", "proto_root"),
-            *("emit_runtime", "runtime_package"),
+            *("emit_runtime", "runtime_package", "include_world"),
         }
         unknown = sorted(set(values) - known)
         if unknown:
@@ -72,6 +73,7 @@ class Options:
             proto_root=values.get("proto_root", "proto"),
             emit_runtime=values.get("emit_runtime", "false").lower() in ("1", "true", "yes"),
             runtime_package=values.get("runtime_package", values["python_package"]),
+            include_world=values.get("include_world", ""),
         )
 
     @property

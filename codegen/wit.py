@@ -39,6 +39,8 @@ def render(package: Package, header: list[str]) -> str:
             lines.append(f"  {naming.wit_identifier(method.wit_name)}: func(request: string) -> string;")
         lines += ["}", ""]
     lines.append(f"world {naming.wit_identifier(options.world)} {{")
+    if options.include_world:
+        lines.append(f"  include {options.include_world};")
     for service in package.services:
         verb = "export" if service.exported else "import"
         lines.append(f"  {verb} {naming.wit_identifier(service.wit_interface)};")

@@ -90,6 +90,8 @@ class ComponentSpec:
     services: tuple[RpcService, ...] = abi.SERVICES
     world: str = abi.WIT_WORLD
     world_module: str = abi.WORLD_MODULE
+    wit_dirs: tuple[Path, ...] = ()
+    """WIT packages besides the SDK's (an extension's world that includes the SDK's)."""
 
 
 def _copy_metadata(module: str, stage: Path) -> None:
@@ -140,7 +142,7 @@ def _stage(spec: ComponentSpec, stage: Path) -> None:
 def _hash(stage: Path, spec: ComponentSpec) -> str:
     """SHA-256 over a staged Python path, the WIT files and the build settings."""
     digest = hashlib.sha256()
-    for root in (stage, wit_dir()):
+    for root in (stage, wit_dir(), *spec.wit_dirs):
         for path in _files(root):
             digest.update(path.relative_to(root).as_posix().encode() + b"\0")
             digest.update(path.read_bytes())
@@ -154,7 +156,10 @@ def _componentize_command() -> list[str]:
 
 
 def _componentize(spec: ComponentSpec, stage: Path, output: Path) -> None:
-    command = [*_componentize_command(), "-d", str(wit_dir()), "-w", spec.world]
+    command = [*_componentize_command(), "-d", str(wit_dir())]
+    for extra in spec.wit_dirs:
+        command += ["-d", str(extra)]
+    command += ["-w", spec.world]
     command += ["--world-module", spec.world_module]
     for service in spec.services:
         flag = "--export-interface-name" if service.exported else "--import-interface-name"

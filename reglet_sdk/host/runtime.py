@@ -73,6 +73,8 @@ class HostConfig:
     """Timeouts and output caps of the exec host function."""
     network: NetworkSettings = field(default_factory=NetworkSettings)
     """Trusted CAs and limits of the network host functions."""
+    extensions: tuple[Callable[[Linker, LoadedPlugin], None], ...] = ()
+    """Add more host functions to each call's linker (e.g. a generated `add_kv_to_linker`), given the plugin."""
 
 
 class PluginLoadError(Exception):
@@ -328,6 +330,8 @@ class Host:
             self.config.network,
         )
         add_host_to_linker(linker, handlers, max_request_bytes=self.config.max_request_bytes)
+        for extend in self.config.extensions:
+            extend(linker, plugin)
         try:
             instance = linker.instantiate(store, plugin.component)
             response = getattr(PluginClient(store, instance), method.python_name)(request)

@@ -11,7 +11,6 @@ import pytest
 
 from reglet_sdk.host import Host, HostConfig
 from reglet_sdk.host.handlers import NetworkSettings
-from tests.conftest import COMPILE_CACHE
 from reglet_sdk.testing.servers import (
     LARGE_BODY,
     LOCALHOST,
@@ -23,6 +22,7 @@ from reglet_sdk.testing.servers import (
     smtp_server,
     tcp_listener,
 )
+from tests.conftest import COMPILE_CACHE
 
 pytestmark = pytest.mark.component
 
