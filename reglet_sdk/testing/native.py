@@ -104,17 +104,34 @@ def _import_plugin(folder: Path) -> ModuleType:
 class NativePlugin:
     """A plugin imported natively, answering through the same adapter and codec as a component."""
 
-    def __init__(self, folder: Path, transport: object, manifest: manifest_module.Manifest) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        transport: object,
+        manifest: manifest_module.Manifest,
+        extra: Mapping[Any, object] | None = None,
+    ) -> None:
         self.folder = folder
         self.manifest = manifest
         self._transport = transport
+        self._extra = dict(extra or {})
         self._adapter: plugin_module.PluginAdapter | None = None
 
     @classmethod
     def load(
-        cls, folder: str | Path, *, host: FakeHost | None = None, grants: Any = None, host_config: Any = None
+        cls,
+        folder: str | Path,
+        *,
+        host: FakeHost | None = None,
+        grants: Any = None,
+        host_config: Any = None,
+        extra: Mapping[Any, object] | None = None,
     ) -> NativePlugin:
-        """Imports the plugin in `folder`; it talks to `host` (a FakeHost) or, given `grants`, real handlers."""
+        """Imports the plugin in `folder`; it talks to `host` (a FakeHost) or, given `grants`, real handlers.
+
+        `extra` maps the generated stubs of an extension's host functions to their transports, e.g.
+        `{kv: kv_transport(InventoryStore(...))}` (see examples/host_runtime).
+        """
         folder = Path(folder).resolve()
         manifest = manifest_module.load(folder / "plugin.yaml")
         if host is not None and grants is not None:
@@ -138,7 +155,7 @@ class NativePlugin:
                 config.network,
             )
             transport = host_transport(handlers)
-        native = cls(folder, transport, manifest)
+        native = cls(folder, transport, manifest, extra)
         native.__enter__()
         try:
             _import_plugin(folder)
@@ -154,10 +171,14 @@ class NativePlugin:
         plugin_module.unregister()
         manifest_module.use(self.manifest)
         guest.host.use_transport(self._transport)  # type: ignore[arg-type]
+        for stub, transport in self._extra.items():
+            stub.use_transport(transport)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
         guest.host.use_transport(None)
+        for stub in self._extra:
+            stub.use_transport(None)
         manifest_module.use(None)
         plugin_module.unregister()
 

@@ -107,3 +107,24 @@ def test_native_and_component_results_are_equal(host: Host, example: str, tmp_pa
         native = NativePlugin.load(folder, grants=grants)
         for config in configs:
             assert comparable(native.check(config)) == comparable(component.check(config)), config
+
+
+def test_native_and_component_are_equal_with_a_custom_host_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reglet_sdk.host.policy import as_policy
+    from tests.conformance.test_host_runtime_example import load_example
+
+    monkeypatch.setenv("REGLET_CACHE_DIR", str(COMPILE_CACHE.parent))
+    example = load_example()  # puts the example's generated kvdemo_abi on sys.path
+    from kvdemo_abi.kvdemo.v1.guest import kv
+    from kvdemo_abi.kvdemo.v1.host import kv_transport
+
+    store = {"inventory/kernel": "Linux"}
+    grants = ["kv:read:inventory/*", "exec:/usr/bin/uname"]
+    folder = example.HERE / "plugin"
+    native = NativePlugin.load(
+        folder, grants=grants, extra={kv: kv_transport(example.InventoryStore(store, as_policy(grants)))}
+    )
+    with example.make_host(store) as host:
+        component = host.load(example.build()["inventory"], grants=grants)
+        for config in ({}, {"key": "inventory/missing"}):
+            assert comparable(native.check(config)) == comparable(component.check(config)), config
