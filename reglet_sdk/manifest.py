@@ -215,16 +215,23 @@ def _capabilities(reader: _Reader, node: Any) -> GrantSet:
     return grants
 
 
+def _compose(text: str, path: Path) -> Any:
+    """The YAML node tree of `text` (None for an empty document); ManifestError for bad syntax."""
+    import yaml
+
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
+        raise ManifestError(f"{path}:{line}: not valid YAML: {exc.problem}. Fix the syntax there.") from exc
+
+
 def parse(text: str, path: Path = Path("plugin.yaml")) -> Manifest:
     """Validates plugin.yaml text; raises ManifestError naming the line and key of the first problem."""
     import yaml
 
     reader = _Reader(path)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
-        raise ManifestError(f"{path}:{line}: not valid YAML: {exc.problem}. Fix the syntax there.") from exc
+    root = _compose(text, path)
     if root is None:
         raise ManifestError(f"{path}:1: the file is empty; it needs at least `name:` and `version:`.")
     top = reader.mapping(
@@ -302,14 +309,8 @@ def _examples(reader: _Reader, node: Any, values: Any) -> tuple[PluginExample, .
 
 def parse_grants(text: str, path: Path = Path("grants.yaml")) -> GrantSet:
     """Validates a grants file: a YAML mapping with one `capabilities:` block in plugin.yaml's shape."""
-    import yaml
-
     reader = _Reader(path)
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
-        raise ManifestError(f"{path}:{line}: not valid YAML: {exc.problem}. Fix the syntax there.") from exc
+    root = _compose(text, path)
     if root is None:
         return GrantSet()
     top = reader.mapping(root, "", {"capabilities"}, {"capabilities"})

@@ -25,6 +25,13 @@ def _observed(exc: RegletError) -> bool:
     return exc.detail.code != "SSRF_BLOCKED"
 
 
+def _unreachable(exc: RegletError, address: str) -> Result:
+    """A failed connection: a failed check when observed (refused, timed out), else an error."""
+    if isinstance(exc, HostTimeoutError | NetworkError) and _observed(exc):
+        return Result.failure(exc.detail.message, {"connected": False, "address": address, "error": exc.detail.code})
+    return Result.from_error(exc.detail)
+
+
 @dataclass
 class DnsCheckConfig:
     """The built-in dns plugin's config."""
@@ -146,12 +153,8 @@ def run_tcp_check(cfg: dict[str, Any], *, dialer: tcp.Dialer | None = None) -> R
         connection = tcp.dial(
             settings.host, settings.port, tls=settings.tls, timeout=settings.timeout_ms / 1000, dialer=dialer
         )
-    except (HostTimeoutError, NetworkError) as exc:
-        if not _observed(exc):
-            return Result.from_error(exc.detail)
-        return Result.failure(exc.detail.message, {"connected": False, "address": address, "error": exc.detail.code})
     except RegletError as exc:
-        return Result.from_error(exc.detail)
+        return _unreachable(exc, address)
     data: dict[str, Any] = {
         "connected": connection.connected,
         "address": address,
@@ -201,12 +204,8 @@ def run_smtp_check(cfg: dict[str, Any], *, client: smtp.Client | None = None) ->
             timeout=settings.timeout_ms / 1000,
             client=client,
         )
-    except (HostTimeoutError, NetworkError) as exc:
-        if not _observed(exc):
-            return Result.from_error(exc.detail)
-        return Result.failure(exc.detail.message, {"connected": False, "address": address, "error": exc.detail.code})
     except RegletError as exc:
-        return Result.from_error(exc.detail)
+        return _unreachable(exc, address)
     data: dict[str, Any] = {
         "connected": session.connected,
         "address": address,

@@ -74,38 +74,21 @@ def lookup(policy: Policy, request: DnsRequest) -> DnsResponse:
         resolver.port = port
         nameserver_text = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
     started = time.monotonic()
+
+    def failed(kind: str, code: str, message: str, *, not_found: bool = False, timed_out: bool = False) -> DnsResponse:
+        error = ErrorDetail(type=kind, code=code, message=message, is_not_found=not_found, is_timeout=timed_out)
+        return DnsResponse(error=error, query_time_ms=_ms(started), nameserver=nameserver_text)
+
     try:
         answer = resolver.resolve(name, record_type, lifetime=timeout, search=False)
     except dns.resolver.NXDOMAIN:
-        return DnsResponse(
-            error=ErrorDetail(
-                type="network", code="LOOKUP_FAILED", message=f"{name} does not exist (NXDOMAIN)", is_not_found=True
-            ),
-            query_time_ms=_ms(started),
-            nameserver=nameserver_text,
-        )
+        return failed("network", "LOOKUP_FAILED", f"{name} does not exist (NXDOMAIN)", not_found=True)
     except dns.resolver.NoAnswer:
-        return DnsResponse(
-            error=ErrorDetail(
-                type="network", code="LOOKUP_FAILED", message=f"{name} has no {record_type} records", is_not_found=True
-            ),
-            query_time_ms=_ms(started),
-            nameserver=nameserver_text,
-        )
+        return failed("network", "LOOKUP_FAILED", f"{name} has no {record_type} records", not_found=True)
     except dns.exception.Timeout:
-        return DnsResponse(
-            error=ErrorDetail(
-                type="timeout", code="TIMEOUT", message=f"no answer for {name} within {timeout:g} s", is_timeout=True
-            ),
-            query_time_ms=_ms(started),
-            nameserver=nameserver_text,
-        )
+        return failed("timeout", "TIMEOUT", f"no answer for {name} within {timeout:g} s", timed_out=True)
     except dns.exception.DNSException as exc:
-        return DnsResponse(
-            error=ErrorDetail(type="network", code="LOOKUP_FAILED", message=f"looking up {name} failed: {exc}"),
-            query_time_ms=_ms(started),
-            nameserver=nameserver_text,
-        )
+        return failed("network", "LOOKUP_FAILED", f"looking up {name} failed: {exc}")
     records: list[str] = []
     mx: list[MxRecord] = []
     for rdata in answer:
