@@ -42,10 +42,22 @@ class CompileCache:
         """Where the compiled form of `wasm` is (or would be) stored."""
         return self.directory / f"{self.key(wasm)}.cwasm"
 
+    def trusted(self) -> bool:
+        """Whether the cache folder is ours alone (owned by this user, not writable by others).
+
+        Deserialising runs native code, so entries are read only from a folder nobody else could
+        have written to; otherwise the component is compiled again.
+        """
+        try:
+            info = self.directory.stat()
+        except OSError:
+            return False
+        return info.st_uid == os.getuid() and not info.st_mode & 0o022
+
     def load(self, engine: Engine, wasm: bytes) -> tuple[Component, bool]:
         """The compiled component and whether it came from the cache."""
         entry = self.path(wasm)
-        if entry.exists():
+        if entry.exists() and self.trusted():
             try:
                 component = Component.deserialize_file(engine, str(entry))
             except WasmtimeError:

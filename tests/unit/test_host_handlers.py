@@ -71,3 +71,14 @@ def test_network_functions_refuse_bad_input() -> None:
     assert h.http_request(HttpRequest(url="not a url")).error.code == "INVALID_REQUEST"  # type: ignore[union-attr]
     assert h.tcp_connect(TcpRequest(host="example.test", port=0)).error.code == "INVALID_REQUEST"  # type: ignore[union-attr]
     assert h.smtp_connect(SmtpRequest(host="", port=25)).error.code == "INVALID_REQUEST"  # type: ignore[union-attr]
+
+
+def test_compile_cache_is_read_only_from_a_private_folder(tmp_path: Path) -> None:
+    from reglet_sdk.host.compile_cache import CompileCache
+
+    cache = CompileCache(tmp_path / "compiled", "test")
+    (tmp_path / "compiled").mkdir(mode=0o700)
+    assert cache.trusted()
+    (tmp_path / "compiled").chmod(0o777)
+    assert not cache.trusted()
+    assert not CompileCache(tmp_path / "missing", "test").trusted()
