@@ -108,12 +108,10 @@ def run(
     """Runs `request` (options override its fields) with `runner`, by default the host."""
     if not isinstance(request, CommandRequest):
         raise TypeError(f"exec.run takes an exec.CommandRequest, not {type(request).__name__}")
-    changes: dict[str, object] = {}
-    if workdir is not None:
-        changes["dir"] = workdir
-    if env is not None:
-        changes["env"] = list(env)
-    if timeout is not None:
-        changes["timeout"] = timeout
-    effective = replace(request, **changes) if changes else request  # type: ignore[arg-type]
+    effective = replace(
+        request,
+        dir=request.dir if workdir is None else workdir,
+        env=request.env if env is None else list(env),
+        timeout=request.timeout if timeout is None else timeout,
+    )
     return (runner or HostCommandRunner()).run(ctx or context.current(), effective)

@@ -137,6 +137,9 @@ def refuse_broad(rules: Iterable[Rule]) -> None:
         )
 
 
+_ANSWERS: dict[str, Answer] = {"r": "run", "a": "always", "d": "deny"}
+
+
 def prompt_on_terminal(plugin: str, read: Callable[[str], str] = input) -> Callable[[Rule], Answer]:
     """An `ask` function that asks on the terminal: [r]un once / [a]lways / [d]eny."""
 
@@ -145,6 +148,6 @@ def prompt_on_terminal(plugin: str, read: Callable[[str], str] = input) -> Calla
             reply = read(f"{plugin} requests {rule} (risk: {rule.risk}). Allow? [r]un once / [a]lways / [d]eny: ")
             choice = reply.strip().lower()[:1]
             if choice in ("r", "a", "d"):
-                return {"r": "run", "a": "always", "d": "deny"}[choice]  # type: ignore[return-value]
+                return _ANSWERS[choice]
 
     return ask

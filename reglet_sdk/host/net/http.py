@@ -82,23 +82,22 @@ def http_request(
         default_port = 443 if parts.scheme == "https" else 80
         host_header = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
         headers["Host"] = host_header if port == default_port else f"{host_header}:{port}"
-        pool_args = {
-            "port": port,
-            "timeout": urllib3.Timeout(connect=remaining, read=remaining),
-            "retries": False,
-            "maxsize": 1,
-        }
+        timeouts = urllib3.Timeout(connect=remaining, read=remaining)
         address = str(destination.addresses[0])
+        pool: urllib3.HTTPConnectionPool
         if parts.scheme == "https":
-            pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
+            pool = urllib3.HTTPSConnectionPool(
                 address,
+                port=port,
+                timeout=timeouts,
+                retries=False,
+                maxsize=1,
                 ssl_context=tls_context,
                 server_hostname=parts.hostname,
                 assert_hostname=parts.hostname,
-                **pool_args,  # type: ignore[arg-type]
             )
         else:
-            pool = urllib3.HTTPConnectionPool(address, **pool_args)  # type: ignore[arg-type]
+            pool = urllib3.HTTPConnectionPool(address, port=port, timeout=timeouts, retries=False, maxsize=1)
         try:
             response = pool.urlopen(
                 method,
