@@ -157,3 +157,52 @@ def test_ca_bundle_flag_trusts_a_private_ca(http_wasm: Path, tmp_path: Path) -> 
         assert code == 0 and json.loads(out)["data"]["status_code"] == 200
     code, _, err = run("check", str(http_wasm), *grant, "--ca-bundle", str(tmp_path / "missing.pem"))
     assert code == 2 and "no such file" in err
+
+
+@pytest.mark.component
+def test_terminal_prompt_asks_and_remembers_always(capabilities_wasm: Path, tmp_path: Path) -> None:
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    store = tmp_path / "prompted" / "grants.yaml"
+    env = {**os.environ, "REGLET_GRANTS_STORE": str(store), "REGLET_CACHE_DIR": str(COMPILE_CACHE.parent)}
+    controller, terminal = pty.openpty()
+    command = [str(Path(sys.executable).parent / "reglet-sdk"), "check", str(capabilities_wasm), *ID]
+    process = subprocess.Popen(command, stdin=terminal, stdout=subprocess.PIPE, stderr=terminal, env=env)
+    os.close(terminal)
+    answers = {b"exec:/usr/bin/id": b"a\n", b"env:REGLET_TEST_*": b"r\n"}  # always / this run only
+    seen = b""
+    deadline = time.monotonic() + 120
+    try:
+        while process.poll() is None and time.monotonic() < deadline:
+            ready, _, _ = select.select([controller], [], [], 0.2)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:
+                break
+            seen += chunk
+            if seen.count(b"Allow?") > seen.count(b"\x00ANSWERED"):
+                asked = seen.rsplit(b"requests ", 1)[1].split(b" ", 1)[0]
+                os.write(controller, answers[asked])
+                seen += b"\x00ANSWERED"
+        out, _ = process.communicate(timeout=60)
+    finally:
+        os.close(controller)
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, seen.decode(errors="replace")
+    assert b"capabilities requests exec:/usr/bin/id (risk: critical). Allow? [r]un once / [a]lways / [d]eny" in seen
+    assert json.loads(out)["data"]["stdout"] == f"{os.getuid()}\n"
+    assert stat.S_IMODE(store.stat().st_mode) == 0o600
+    assert "exec:/usr/bin/id" in store.read_text() and "REGLET_TEST" not in store.read_text()
+    # Without a terminal the stored rule is used and only the one granted "this run" is missing.
+    again = subprocess.run(
+        command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert again.returncode == 2
+    assert "env:REGLET_TEST_*" in again.stderr and "exec:/usr/bin/id" not in again.stderr.split("Grant them")[0]
