@@ -159,13 +159,23 @@ class _Reader:
         return list(node.value)
 
 
+PORT_SYNTAX = "use N (1-65535), a range A-B with A <= B, or *"
+
+
+def port_range(spec: str) -> tuple[int, int] | None:
+    """The (low, high) ports of a port spec — N, A-B or * — or None when it is not one."""
+    if spec == "*":
+        return 1, 65535
+    match = _PORT_RANGE.match(spec)
+    if not match:
+        return None
+    low, high = int(match.group(1)), int(match.group(2) or match.group(1))
+    return (low, high) if 1 <= low <= high <= 65535 else None
+
+
 def _port(reader: _Reader, node: Any, key: str, value: str) -> None:
-    if value == "*":
-        return
-    match = _PORT_RANGE.match(value)
-    low, high = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (0, 0)
-    if not match or not (1 <= low <= high <= 65535):
-        raise reader.fail(node, key, f"{value!r} is not a port: use N (1-65535), a range 'A-B' with A <= B, or '*'")
+    if port_range(value) is None:
+        raise reader.fail(node, key, f"{value!r} is not a port: {PORT_SYNTAX}")
 
 
 def _capabilities(reader: _Reader, node: Any) -> GrantSet:

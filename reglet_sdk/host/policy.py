@@ -28,6 +28,7 @@ from pathlib import Path
 
 from reglet_abi.reglet.v1 import GrantSet
 from reglet_sdk.host.rules import Rule, parse_rule, rules_from_grant_set
+from reglet_sdk.manifest import port_range
 
 SEARCH_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 """Where a bare command name is looked up (never the host's own PATH, which a user may have changed)."""
@@ -111,10 +112,8 @@ def _canonical_host(host: str) -> str:
 
 def port_matches(spec: str, port: int) -> bool:
     """Whether `port` is in a port spec (N, A-B or *)."""
-    if spec == "*":
-        return True
-    low, _, high = spec.partition("-")
-    return int(low) <= port <= int(high or low)
+    bounds = port_range(spec)
+    return bounds is not None and bounds[0] <= port <= bounds[1]
 
 
 def resolve_command(command: str) -> str | None:

@@ -13,7 +13,6 @@ level, and a flag for the broad rules `--security strict` refuses.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -25,22 +24,17 @@ from reglet_abi.reglet.v1 import (
     FsRule as FsRuleMessage,
     GrantSet,
     KvCapability,
-    KvOperation,
     KvRule as KvRuleMessage,
     NetworkCapability,
     NetworkRule as NetworkRuleMessage,
 )
+from reglet_sdk.manifest import KV_OPERATIONS, PORT_SYNTAX, port_range
 
 Risk = Literal["low", "medium", "high", "critical"]
 RISK_ORDER: dict[Risk, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "fish", "csh", "tcsh", "busybox"})
-KV_OPS: dict[str, KvOperation] = {
-    "read": KvOperation.READ,
-    "write": KvOperation.WRITE,
-    "read-write": KvOperation.READ_WRITE,
-}
+KV_OPS = KV_OPERATIONS
 _KV_NAMES = {v: k for k, v in KV_OPS.items()}
-_PORT = re.compile(r"^(\d+)(?:-(\d+))?$")
 
 
 class RuleError(ValueError):
@@ -134,12 +128,8 @@ def parse_rule(text: str) -> Rule:
 
 def check_ports(ports: str, context: str) -> None:
     """Raises RuleError unless `ports` is N, A-B (1-65535, A <= B) or *."""
-    if ports == "*":
-        return
-    match = _PORT.match(ports)
-    low, high = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (0, 0)
-    if not match or not 1 <= low <= high <= 65535:
-        raise RuleError(f"{context}: {ports!r} is not a port: use N (1-65535), a range A-B with A <= B, or *")
+    if port_range(ports) is None:
+        raise RuleError(f"{context}: {ports!r} is not a port: {PORT_SYNTAX}")
 
 
 def _has_glob(text: str) -> bool:
