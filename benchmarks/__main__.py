@@ -22,14 +22,14 @@ from wasmtime import Engine
 
 from reglet_abi.reglet.v1 import CheckRequest, services
 from reglet_sdk import plugin
-from reglet_sdk.build import build_plugin, default_cache_dir
-from reglet_sdk.componentize import ComponentSpec, build_cached
 from reglet_sdk.host import Host, HostConfig
 from reglet_sdk.host.compile_cache import CompileCache
 from reglet_sdk.jsonvalue import to_json_object
 from reglet_sdk.log import HostLogHandler
 from reglet_sdk.testing.messages import populated, rpc_seed
 from reglet_sdk.testing.roundtrip import RecordingHost, instantiate
+from reglet_sdk.toolchain import build_plugin, default_cache_dir
+from reglet_sdk.toolchain.componentize import ComponentSpec, build_cached
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / ".cache" / "bench"

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from reglet_sdk import __version__
-from reglet_sdk.componentize import BuildError
 from reglet_sdk.host import Host, HostConfig, PluginCallError, PluginDescription, PluginLoadError
 from reglet_sdk.host.grant_store import (
     GrantsNeeded,
@@ -40,6 +39,7 @@ from reglet_sdk.host.handlers import NetworkSettings
 from reglet_sdk.host.rules import Rule, RuleError, parse_rule, rules_from_grant_set
 from reglet_sdk.manifest import ManifestError, parse_grants
 from reglet_sdk.results import Result
+from reglet_sdk.toolchain.componentize import BuildError
 
 EXIT_SUCCESS, EXIT_FAILURE, EXIT_ERROR = 0, 1, 2
 _EXIT_BY_STATUS = {"success": EXIT_SUCCESS, "failure": EXIT_FAILURE, "error": EXIT_ERROR}
@@ -218,7 +218,7 @@ class _Progress:
 
 
 def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from reglet_sdk.build import build_plugin, default_cache_dir
+    from reglet_sdk.toolchain import build_plugin, default_cache_dir
 
     label = f"building {args.plugin_dir} with componentize-py"
     with _Progress(label, err) as progress:
@@ -345,7 +345,7 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from reglet_sdk.scaffold import ScaffoldError, create
+    from reglet_sdk.toolchain.scaffold import ScaffoldError, create
 
     try:
         folder = create(args.name, args.dir)
@@ -357,8 +357,8 @@ def _cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from reglet_sdk.build import build_plugin, default_cache_dir
-    from reglet_sdk.examples import run_examples
+    from reglet_sdk.testing.plugin_examples import run_examples
+    from reglet_sdk.toolchain import build_plugin, default_cache_dir
 
     with _Progress(f"building {args.plugin_dir}", err):
         wasm = build_plugin(

@@ -10,9 +10,9 @@ from filelock import FileLock
 from wasmtime import Config, Engine
 from wasmtime.component import Component
 
-from reglet_sdk.build import component_spec, inspect_plugin
-from reglet_sdk.componentize import ComponentSpec, build_cached
 from reglet_sdk.host.compile_cache import CompileCache
+from reglet_sdk.toolchain import component_spec, inspect_plugin
+from reglet_sdk.toolchain.componentize import ComponentSpec, build_cached
 
 REPO = Path(__file__).resolve().parent.parent
 COMPONENT_CACHE = Path(os.environ.get("REGLET_COMPONENT_CACHE", REPO / ".cache" / "components"))

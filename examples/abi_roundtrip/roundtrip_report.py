@@ -13,8 +13,8 @@ from wasmtime import Engine
 from wasmtime.component import Component
 
 from reglet_abi.reglet.v1 import services
-from reglet_sdk.componentize import ComponentSpec, build_cached
 from reglet_sdk.testing.roundtrip import round_trip
+from reglet_sdk.toolchain.componentize import ComponentSpec, build_cached
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE.parent.parent / ".cache" / "components"

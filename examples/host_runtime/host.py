@@ -25,9 +25,9 @@ from kvdemo_abi.kvdemo.v1.host import add_kv_to_linker  # noqa: E402
 from wasmtime.component import Linker  # noqa: E402
 
 from reglet_abi.reglet.v1 import ErrorDetail  # noqa: E402
-from reglet_sdk.build import Extension, build_plugin, default_cache_dir  # noqa: E402
 from reglet_sdk.host import Host, HostConfig, LoadedPlugin, Policy  # noqa: E402
 from reglet_sdk.results import Result  # noqa: E402
+from reglet_sdk.toolchain import Extension, build_plugin, default_cache_dir  # noqa: E402
 
 EXAMPLES = HERE.parent
 OUT = EXAMPLES.parent / ".cache" / "examples"

@@ -44,10 +44,10 @@ from reglet_abi.reglet.v1 import (
     TcpRequest,
     TcpResponse,
 )
-from reglet_sdk.host.exec_runner import GATED, EnvironmentEntryError, harden_environment, run_command
+from reglet_sdk.host.deadlines import effective_timeout
 from reglet_sdk.host.net import dns, http, smtp, tcp, tls
-from reglet_sdk.host.net.timeouts import effective_timeout
 from reglet_sdk.host.policy import Policy, normalise_path, resolve_command
+from reglet_sdk.host.process import GATED, EnvironmentEntryError, harden_environment, run_command
 from reglet_sdk.jsonvalue import from_json_value
 
 logger = logging.getLogger("reglet.host")

@@ -45,8 +45,8 @@ def reglet_component(_reglet_host: Any, pytestconfig: pytest.Config) -> Callable
 
     Use it as `reglet_component("plugin_dir", grants=[...])`.
     """
-    from reglet_sdk.build import component_spec, inspect_plugin
-    from reglet_sdk.componentize import build_cached
+    from reglet_sdk.toolchain import component_spec, inspect_plugin
+    from reglet_sdk.toolchain.componentize import build_cached
 
     cache = (
         Path(str(pytestconfig.cache.mkdir("reglet"))) / "components"

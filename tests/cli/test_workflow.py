@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reglet_sdk.cli import main
-from reglet_sdk.examples import data_mismatches
+from reglet_sdk.testing.plugin_examples import data_mismatches
 from tests.conftest import COMPILE_CACHE, REPO_EXAMPLES
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen.driver import REPO, CodegenFailed, differences, main as codegen_main, run_protoc, tree
+from reglet_codegen.driver import REPO, CodegenFailed, differences, main as codegen_main, run_protoc, tree
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reglet_sdk.host.exec_runner import EnvironmentEntryError, harden_environment, run_command
+from reglet_sdk.host.process import EnvironmentEntryError, harden_environment, run_command
 
 SH = "/bin/sh"
 

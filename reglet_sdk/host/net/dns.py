@@ -8,8 +8,8 @@ import dns.exception
 import dns.resolver
 
 from reglet_abi.reglet.v1 import DnsRecordType, DnsRequest, DnsResponse, ErrorDetail, MxRecord
-from reglet_sdk.host.net.timeouts import effective_timeout
-from reglet_sdk.host.netguard import NetworkRefusal, denial, resolve_allowed
+from reglet_sdk.host.deadlines import effective_timeout
+from reglet_sdk.host.net.guard import NetworkRefusal, denial, resolve_allowed
 from reglet_sdk.host.policy import Policy
 
 DEFAULT_TIMEOUT = 5.0

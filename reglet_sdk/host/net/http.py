@@ -22,9 +22,9 @@ from urllib3.exceptions import (
 )
 
 from reglet_abi.reglet.v1 import ErrorDetail, HttpHeader, HttpRequest, HttpResponse, TlsInfo
-from reglet_sdk.host.net.timeouts import effective_timeout
+from reglet_sdk.host.deadlines import effective_timeout
+from reglet_sdk.host.net.guard import NetworkRefusal, resolve_allowed
 from reglet_sdk.host.net.tls import session_info
-from reglet_sdk.host.netguard import NetworkRefusal, resolve_allowed
 from reglet_sdk.host.policy import Policy
 
 DEFAULT_TIMEOUT = 30.0

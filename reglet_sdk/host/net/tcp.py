@@ -6,9 +6,9 @@ import ssl
 import time
 
 from reglet_abi.reglet.v1 import ErrorDetail, TcpRequest, TcpResponse
-from reglet_sdk.host.net.timeouts import effective_timeout
+from reglet_sdk.host.deadlines import effective_timeout
+from reglet_sdk.host.net.guard import NetworkRefusal, connect, connect_error, resolve_allowed
 from reglet_sdk.host.net.tls import session_info, tls_error_message
-from reglet_sdk.host.netguard import NetworkRefusal, connect, connect_error, resolve_allowed
 from reglet_sdk.host.policy import Policy
 
 DEFAULT_TIMEOUT = 5.0

@@ -27,12 +27,19 @@ from reglet_abi.reglet.v1 import services as abi
 GUEST_PACKAGES = ("reglet_sdk", "reglet_abi", "betterproto2", "dateutil", "typing_extensions")
 """Top-level modules every component carries (the SDK and what it imports at run time)."""
 
+NOT_IN_COMPONENT = ("host", "toolchain", "testing", "cli.py")
+"""The parts of reglet_sdk that run on the host or the author's machine, never inside a component.
+
+Everything else in reglet_sdk is the guest author API, compiled into every component; it may import
+nothing from these (tests/test_layout.py checks).
+"""
+
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.wasm")
-# Parts of the runtime packages that never run inside a component: the wasmtime host and the WIT
-# files (which componentize-py reads from wit_dir(), not from the Python path).
+# Parts of the runtime packages that never run inside a component: the host, the toolchain, the
+# testing aids, the WIT and .proto files (componentize-py reads the WIT from wit_dir()).
 _SKIP_IN_PACKAGE = {
-    "reglet_sdk": shutil.ignore_patterns("__pycache__", "*.pyc", "host"),
-    "reglet_abi": shutil.ignore_patterns("__pycache__", "*.pyc", "wit", "_wasmtime_rpc.py", "host.py"),
+    "reglet_sdk": shutil.ignore_patterns("__pycache__", "*.pyc", *NOT_IN_COMPONENT),
+    "reglet_abi": shutil.ignore_patterns("__pycache__", "*.pyc", "wit", "proto", "_wasmtime_rpc.py", "host.py"),
 }
 ENTRY_MODULE = "reglet_component_entry"
 

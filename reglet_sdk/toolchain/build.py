@@ -23,12 +23,12 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 
 from reglet_abi._rpc import RpcService
-from reglet_sdk import build_checks, manifest as manifest_module
-from reglet_sdk.componentize import GUEST_PACKAGES, BuildError, ComponentSpec, build_cached, build_component
+from reglet_sdk import manifest as manifest_module, preinit
 from reglet_sdk.manifest import Manifest, ManifestError
+from reglet_sdk.toolchain.componentize import GUEST_PACKAGES, BuildError, ComponentSpec, build_cached, build_component
 
 PLUGIN_MODULE = "plugin"
-BUILD_ERROR_MARKER = build_checks.MARKER
+BUILD_ERROR_MARKER = preinit.MARKER
 _COMPILED_SUFFIXES = (".so", ".pyd", ".dylib", ".dll")
 
 
@@ -199,8 +199,8 @@ def component_spec(source: PluginSource, extension: Extension | None = None) -> 
             f"_reglet_manifest.embed({frame!r})",
         ),
         after_import=(
-            "from reglet_sdk import build_checks as _reglet_checks",
-            f"_reglet_checks.after_import({list(source.imported_modules)!r})",
+            "from reglet_sdk import preinit as _reglet_preinit",
+            f"_reglet_preinit.after_import({list(source.imported_modules)!r})",
         ),
     )
     if extension is None:

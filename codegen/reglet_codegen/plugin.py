@@ -1,7 +1,7 @@
 """The protoc plugin: reads a CodeGeneratorRequest on stdin, writes a CodeGeneratorResponse.
 
-protoc runs it as `protoc-gen-reglet` (a wrapper the driver writes around `python -m codegen.plugin`).
-Parameters: see `codegen.model.Options`. Problems in the input are reported through
+protoc runs it as `protoc-gen-reglet` (a wrapper the driver writes around `python -m reglet_codegen.plugin`).
+Parameters: see `reglet_codegen.model.Options`. Problems in the input are reported through
 `CodeGeneratorResponse.error`, which protoc prints and turns into a non-zero exit.
 """
 
@@ -14,10 +14,10 @@ from pathlib import Path
 
 from google.protobuf.compiler import plugin_pb2
 
-from codegen import python_code, wit
-from codegen.model import CodegenError, Options, Package, Service, build
+from reglet_codegen import python_code, wit
+from reglet_codegen.model import CodegenError, Options, Package, Service, build
 
-TEMPLATES = Path(__file__).parent / "templates"
+RUNTIME_SUPPORT = Path(__file__).parent / "runtime"
 RUNTIME_MODULES = ("_rpc.py", "_wasmtime_rpc.py")
 
 
@@ -65,8 +65,8 @@ def generate(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGenerat
 def _add_runtime(package: Package, add: Callable[[str, str], None]) -> None:
     """Copies the runtime support modules into the package root."""
     for name in RUNTIME_MODULES:
-        text = (TEMPLATES / name).read_text(encoding="utf-8")
-        lines = [f"# {line}" for line in header([f"codegen/templates/{name}"])]
+        text = (RUNTIME_SUPPORT / name).read_text(encoding="utf-8")
+        lines = [f"# {line}" for line in header([f"codegen/reglet_codegen/runtime/{name}"])]
         add(f"python/{package.options.python_package}/{name}", "\n".join(lines) + "\n" + text)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from codegen.model import Method, Package, Service
-from codegen.naming import python_identifier, snake
+from reglet_codegen.model import Method, Package, Service
+from reglet_codegen.naming import python_identifier, snake
 
 
 def module_dir(package: Package, proto_package: str) -> str:

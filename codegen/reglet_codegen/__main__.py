@@ -2,6 +2,6 @@
 
 import sys
 
-from codegen.driver import main
+from reglet_codegen.driver import main
 
 sys.exit(main())

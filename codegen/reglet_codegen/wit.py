@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from codegen import naming
-from codegen.model import Package
+from reglet_codegen import naming
+from reglet_codegen.model import Package
 
 
 def _doc_lines(doc: str, indent: str) -> list[str]:

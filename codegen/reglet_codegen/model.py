@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from google.protobuf import descriptor_pb2
 from google.protobuf.compiler import plugin_pb2
 
-from codegen import naming
+from reglet_codegen import naming
 
 ERROR_DETAIL_TYPE = ".reglet.v1.ErrorDetail"
 

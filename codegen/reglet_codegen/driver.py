@@ -21,7 +21,7 @@ from pathlib import Path
 
 import grpc_tools
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 GENERATED_MARKERS = ("DO NOT EDIT", "@generated")
 IGNORED_PARTS = {"__pycache__"}
 
@@ -95,7 +95,7 @@ def run_protoc(
     """Runs `python -m grpc_tools.protoc` with the reglet plugin (and betterproto2 when asked)."""
     with tempfile.TemporaryDirectory(prefix="reglet-codegen-") as scratch:
         wrapper = Path(scratch) / "protoc-gen-reglet"
-        wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m codegen.plugin "$@"\n', encoding="utf-8")
+        wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m reglet_codegen.plugin "$@"\n', encoding="utf-8")
         wrapper.chmod(0o755)
         well_known = Path(grpc_tools.__file__).parent / "_proto"
         command = [sys.executable, "-m", "grpc_tools.protoc", *(f"-I{d}" for d in include_dirs), f"-I{well_known}"]
@@ -115,7 +115,7 @@ def run_protoc(
         env = dict(os.environ)
         # betterproto2's compiler formats its output with the `ruff` on PATH: use the pinned one.
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-        env["PYTHONPATH"] = f"{REPO}{os.pathsep}{env.get('PYTHONPATH', '')}"
+        env["PYTHONPATH"] = f"{Path(__file__).resolve().parent.parent}{os.pathsep}{env.get('PYTHONPATH', '')}"
         result = subprocess.run(command, cwd=scratch, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise CodegenFailed((result.stderr or result.stdout).strip())
