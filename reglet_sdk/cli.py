@@ -27,6 +27,7 @@ from typing import Any, TextIO
 
 from reglet_sdk import __version__
 from reglet_sdk.host import Host, HostConfig, PluginCallError, PluginDescription, PluginLoadError
+from reglet_sdk.host.config import NetworkSettings
 from reglet_sdk.host.grant_store import (
     GrantsNeeded,
     GrantStore,
@@ -35,11 +36,10 @@ from reglet_sdk.host.grant_store import (
     prompt_on_terminal,
     refuse_broad,
 )
-from reglet_sdk.host.handlers import NetworkSettings
 from reglet_sdk.host.rules import Rule, RuleError, parse_rule, rules_from_grant_set
-from reglet_sdk.manifest import ManifestError, parse_grants
 from reglet_sdk.results import Result
 from reglet_sdk.toolchain.componentize import BuildError
+from reglet_sdk.toolchain.plugin_yaml import ManifestError, parse_grants
 
 EXIT_SUCCESS, EXIT_FAILURE, EXIT_ERROR = 0, 1, 2
 _EXIT_BY_STATUS = {"success": EXIT_SUCCESS, "failure": EXIT_FAILURE, "error": EXIT_ERROR}

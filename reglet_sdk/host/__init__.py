@@ -9,13 +9,13 @@ Example::
         result = plugin.check({"command": "/usr/bin/uname", "args": ["-s"]})
 """
 
-from reglet_sdk.host.handlers import ExecLimits, PluginLogRecord
+from reglet_sdk.host.config import ExecLimits, HostConfig, NetworkSettings
+from reglet_sdk.host.log import PluginLogRecord
 from reglet_sdk.host.policy import Policy
 from reglet_sdk.host.rules import Rule, parse_rule
 from reglet_sdk.host.runtime import (
     HOST_VERSION,
     Host,
-    HostConfig,
     LoadedPlugin,
     PluginCallError,
     PluginDescription,
@@ -28,6 +28,7 @@ __all__ = [
     "Host",
     "HostConfig",
     "LoadedPlugin",
+    "NetworkSettings",
     "PluginCallError",
     "PluginDescription",
     "PluginLoadError",

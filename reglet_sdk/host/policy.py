@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from reglet_abi.reglet.v1 import GrantSet
+from reglet_abi.reglet.v1 import ErrorDetail as ErrorDetailMessage, GrantSet
 from reglet_sdk.host.rules import Rule, parse_rule, rules_from_grant_set
 from reglet_sdk.manifest import port_range
 
@@ -228,3 +228,17 @@ def as_policy(grants: Grants | None) -> Policy:
     if isinstance(grants, GrantSet):
         return Policy(rules_from_grant_set(grants))
     return Policy(parse_rule(g) if isinstance(g, str) else g for g in grants)
+
+
+def denial(rule: Rule) -> ErrorDetailMessage:
+    """The answer to a request no grant allows: a `capability` error naming the rule it would need.
+
+    Every host function answers a denial with this, before it does anything.
+    """
+    return ErrorDetailMessage(
+        type="capability",
+        code=str(rule),
+        message=f"the plugin was not granted {rule}, so nothing was done. If the plugin should have it, "
+        f"run it with `--grant {rule}` (after reviewing why it needs it).",
+        details={"rule": str(rule)},
+    )

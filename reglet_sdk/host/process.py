@@ -1,6 +1,6 @@
-"""Runs one command for a plugin: argv only, a hardened environment, capped output, a group kill.
+"""Runs one command for the exec host function: argv only, capped output, a group kill.
 
-Never through a shell.
+Never through a shell. The environment is prepared by host.exec.
 
 - stdin is /dev/null; the command starts in a new session (its own process group);
 - stdout and stderr are read concurrently; each keeps its first `max_output` bytes and the rest is
@@ -17,47 +17,11 @@ import selectors
 import signal
 import subprocess
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-ALWAYS_DROPPED_PREFIXES = ("LD_", "DYLD_")
-ALWAYS_DROPPED = frozenset({"IFS", "LOCPATH", "BASH_ENV", "ENV"})
-GATED = frozenset(
-    {
-        *("PATH", "HOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "NODE_OPTIONS", "NODE_PATH"),
-        *("RUBYLIB", "PERL5LIB", "LUA_PATH", "LUA_CPATH", "CDPATH", "PS4"),
-    }
-)
-"""Variables that change which code runs: passed to a command only when an env rule names them."""
 
 EXIT_TIMEOUT = -1
 _GRACE_AFTER_EXIT = 0.2  # seconds to collect output still in the pipes once the command has exited
-
-
-class EnvironmentEntryError(ValueError):
-    """A request's environment entry is not KEY=VALUE."""
-
-
-def harden_environment(entries: Sequence[str], allowed: Iterable[str]) -> tuple[dict[str, str], list[str]]:
-    """The environment a command gets, and the names dropped (with why), from KEY=VALUE entries.
-
-    LD_*, DYLD_*, IFS, LOCPATH, BASH_ENV and ENV are always dropped; GATED names pass only when in
-    `allowed` (the names an env rule grants).
-    """
-    granted = set(allowed)
-    env: dict[str, str] = {}
-    dropped: list[str] = []
-    for entry in entries:
-        name, sep, value = entry.partition("=")
-        if not sep or not name or "\0" in entry:
-            raise EnvironmentEntryError(f"environment entry {entry[:60]!r} is not KEY=VALUE")
-        if name.startswith(ALWAYS_DROPPED_PREFIXES) or name in ALWAYS_DROPPED:
-            dropped.append(f"{name} (never passed to commands)")
-        elif name in GATED and name not in granted:
-            dropped.append(f"{name} (needs env:{name})")
-        else:
-            env[name] = value
-    return env, dropped
 
 
 @dataclass(frozen=True)

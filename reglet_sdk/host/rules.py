@@ -49,6 +49,27 @@ class Rule:
     pattern: str
     mode: str = ""  # fs: read|write; kv: read|write|read-write; network: the port spec
 
+    @classmethod
+    def network(cls, host: str, port: int | str) -> Rule:
+        """The rule naming `host` (a name or address; IPv6 with or without brackets) on `port`."""
+        host = host.strip("[]")
+        return cls("network", host.lower() if not _has_glob(host) else host, str(port))
+
+    @classmethod
+    def exec(cls, command: str) -> Rule:
+        """The rule allowing the program at `command` (an absolute, resolved path)."""
+        return cls("exec", command)
+
+    @classmethod
+    def fs(cls, path: str, *, write: bool = False) -> Rule:
+        """The rule allowing reads (or writes) of `path`."""
+        return cls("fs", path, "write" if write else "read")
+
+    @classmethod
+    def env(cls, name: str) -> Rule:
+        """The rule allowing the environment variable `name`."""
+        return cls("env", name)
+
     def __str__(self) -> str:
         """The `--grant` form."""
         if self.kind in ("exec", "env"):
@@ -122,7 +143,7 @@ def parse_rule(text: str) -> Rule:
         if not host:
             raise _bad(text, "the host is empty")
         check_ports(ports, text)
-        return Rule("network", host.lower() if not _has_glob(host) else host, ports)
+        return Rule.network(host, ports)
     raise _bad(text, f"unknown kind {kind!r}")
 
 
@@ -151,9 +172,7 @@ def rules_from_grant_set(grants: GrantSet | None) -> list[Rule]:
     rules: list[Rule] = []
     if grants.network is not None:
         for network in grants.network.rules:
-            rules += [
-                Rule("network", h.lower() if not _has_glob(h) else h, p) for h in network.hosts for p in network.ports
-            ]
+            rules += [Rule.network(h, p) for h in network.hosts for p in network.ports]
     if grants.fs is not None:
         for fs in grants.fs.rules:
             rules += [Rule("fs", p, "read") for p in fs.read] + [Rule("fs", p, "write") for p in fs.write]

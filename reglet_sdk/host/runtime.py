@@ -16,8 +16,8 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,10 @@ from reglet_abi.reglet.v1 import (
 from reglet_abi.reglet.v1.host import PluginClient, add_host_to_linker
 from reglet_sdk import __version__
 from reglet_sdk.errors import ErrorDetail
-from reglet_sdk.host.compile_cache import CompileCache, default_cache_dir
-from reglet_sdk.host.handlers import CallHandlers, ExecLimits, NetworkSettings, PluginLogRecord
+from reglet_sdk.host.compile_cache import CompileCache
+from reglet_sdk.host.config import HostConfig
+from reglet_sdk.host.handlers import CallHandlers
+from reglet_sdk.host.log import PluginLogRecord
 from reglet_sdk.host.policy import Grants, Policy, Preopen, as_policy
 from reglet_sdk.host.rules import Rule, rules_from_grant_set
 from reglet_sdk.jsonvalue import to_json_object
@@ -51,30 +53,6 @@ HOST_VERSION = __version__
 WASM_MAGIC = b"\0asm"
 CORE_MODULE_VERSION = b"\x01\x00\x00\x00"
 logger = logging.getLogger("reglet.host")
-
-
-@dataclass(frozen=True)
-class HostConfig:
-    """Limits and settings of a Host."""
-
-    memory_limit_mib: int = 100
-    """Largest linear memory a plugin may use, in MiB."""
-    timeout: float = 30.0
-    """Wall-clock limit of one plugin call, in seconds."""
-    cache_dir: Path | None = field(default_factory=default_cache_dir)
-    """Where compiled components are kept; None disables the compilation cache."""
-    max_request_bytes: int = 1 << 20
-    """Largest encoded request a host function accepts from a plugin."""
-    epoch_tick: float = 0.01
-    """Granularity of the timeout, in seconds."""
-    on_log: Callable[[PluginLogRecord], None] | None = None
-    """Receives each log record a plugin sends (default: the `reglet.plugin.<name>` logger)."""
-    exec_limits: ExecLimits = field(default_factory=ExecLimits)
-    """Timeouts and output caps of the exec host function."""
-    network: NetworkSettings = field(default_factory=NetworkSettings)
-    """Trusted CAs and limits of the network host functions."""
-    extensions: tuple[Callable[[Linker, LoadedPlugin], None], ...] = ()
-    """Add more host functions to each call's linker (e.g. a generated `add_kv_to_linker`), given the plugin."""
 
 
 class PluginLoadError(Exception):

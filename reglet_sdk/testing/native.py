@@ -41,6 +41,7 @@ from reglet_sdk import manifest as manifest_module, plugin as plugin_module
 from reglet_sdk.errors import ErrorDetail
 from reglet_sdk.jsonvalue import to_json_object
 from reglet_sdk.results import Result
+from reglet_sdk.toolchain import plugin_yaml
 
 Answer = betterproto2.Message | Callable[[Any], betterproto2.Message]
 
@@ -133,7 +134,7 @@ class NativePlugin:
         `{kv: kv_transport(InventoryStore(...))}` (see examples/host_runtime).
         """
         folder = Path(folder).resolve()
-        manifest = manifest_module.load(folder / "plugin.yaml")
+        manifest = plugin_yaml.load(folder / "plugin.yaml")
         if host is not None and grants is not None:
             raise TypeError("pass either host= (a FakeHost) or grants= (real host handlers), not both")
         transport: object

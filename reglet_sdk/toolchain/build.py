@@ -24,8 +24,10 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from reglet_abi._rpc import RpcService
 from reglet_sdk import manifest as manifest_module, preinit
-from reglet_sdk.manifest import Manifest, ManifestError
+from reglet_sdk.manifest import Manifest
+from reglet_sdk.toolchain import plugin_yaml
 from reglet_sdk.toolchain.componentize import GUEST_PACKAGES, BuildError, ComponentSpec, build_cached, build_component
+from reglet_sdk.toolchain.plugin_yaml import ManifestError
 
 PLUGIN_MODULE = "plugin"
 BUILD_ERROR_MARKER = preinit.MARKER
@@ -61,14 +63,14 @@ def inspect_plugin(directory: Path) -> PluginSource:
             f"{directory} has no plugin.py. A plugin folder holds plugin.py (a Plugin subclass and a call to "
             "reglet_sdk.plugin.register) and plugin.yaml (its name, version and capabilities); see examples/hello."
         )
-    plugin_yaml = directory / "plugin.yaml"
-    if not plugin_yaml.is_file():
+    manifest_path = directory / "plugin.yaml"
+    if not manifest_path.is_file():
         raise BuildError(
             f"{directory} has no plugin.yaml. Add one with at least `name:` and `version:` (and the "
             "`capabilities:` the plugin needs); see examples/hello/plugin.yaml."
         )
     try:
-        manifest = manifest_module.load(plugin_yaml)
+        manifest = plugin_yaml.load(manifest_path)
     except ManifestError as exc:
         raise BuildError(f"plugin.yaml is invalid: {exc}") from exc
     sources = sorted(p for p in directory.rglob("*.py") if "__pycache__" not in p.parts)

@@ -8,7 +8,8 @@ import pytest
 
 from reglet_abi.reglet.v1 import KvOperation
 from reglet_sdk import manifest
-from reglet_sdk.manifest import ManifestError
+from reglet_sdk.toolchain import plugin_yaml
+from reglet_sdk.toolchain.plugin_yaml import ManifestError
 
 SEED_EXAMPLE = """\
 name: my-plugin
@@ -34,7 +35,7 @@ capabilities:
 
 
 def test_the_seed_example_parses() -> None:
-    parsed = manifest.parse(SEED_EXAMPLE)
+    parsed = plugin_yaml.parse(SEED_EXAMPLE)
     caps = parsed.capabilities
     assert (parsed.name, parsed.version, parsed.min_host_version) == ("my-plugin", "1.0.0", "0.1.0")
     assert caps.network.rules[0].hosts == ["api.example.com", "*.google.com"]
@@ -45,7 +46,7 @@ def test_the_seed_example_parses() -> None:
 
 
 def test_embedding_round_trips() -> None:
-    parsed = manifest.parse(SEED_EXAMPLE)
+    parsed = plugin_yaml.parse(SEED_EXAMPLE)
     manifest.embed(manifest.to_frame(parsed))
     try:
         assert manifest.embedded() == parsed
@@ -79,5 +80,5 @@ def test_embedding_round_trips() -> None:
 )
 def test_errors_name_line_and_key(text: str, message: str) -> None:
     with pytest.raises(ManifestError) as error:
-        manifest.parse(text, Path("plugin.yaml"))
+        plugin_yaml.parse(text, Path("plugin.yaml"))
     assert message in str(error.value)

@@ -7,10 +7,11 @@ import time
 import dns.exception
 import dns.resolver
 
-from reglet_abi.reglet.v1 import DnsRecordType, DnsRequest, DnsResponse, ErrorDetail, MxRecord
+from reglet_abi.reglet.v1 import DnsRecordType, DnsRequest, DnsResponse, ErrorDetail as ErrorDetailMessage, MxRecord
 from reglet_sdk.host.deadlines import effective_timeout
-from reglet_sdk.host.net.guard import NetworkRefusal, denial, resolve_allowed
-from reglet_sdk.host.policy import Policy
+from reglet_sdk.host.net.guard import NetworkRefusal, resolve_allowed
+from reglet_sdk.host.policy import Policy, denial
+from reglet_sdk.host.rules import Rule
 
 DEFAULT_TIMEOUT = 5.0
 TYPES = {
@@ -40,12 +41,12 @@ def parse_nameserver(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def lookup(policy: Policy, request: DnsRequest) -> DnsResponse:
+def dns_lookup(policy: Policy, request: DnsRequest) -> DnsResponse:
     """Resolves one name, after the grant checks (the name on port 53, and a custom nameserver)."""
     record_type = TYPES.get(request.record_type)
     if record_type is None:
         return DnsResponse(
-            error=ErrorDetail(
+            error=ErrorDetailMessage(
                 type="validation",
                 code="UNSUPPORTED_TYPE",
                 message=f"record type {int(request.record_type)} is not one of A, AAAA, CNAME, MX, TXT, NS",
@@ -54,11 +55,11 @@ def lookup(policy: Policy, request: DnsRequest) -> DnsResponse:
     name = request.hostname.strip().rstrip(".")
     if not name:
         return DnsResponse(
-            error=ErrorDetail(type="validation", code="INVALID_REQUEST", message="DnsRequest.hostname is empty")
+            error=ErrorDetailMessage(type="validation", code="INVALID_REQUEST", message="DnsRequest.hostname is empty")
         )
     timeout = effective_timeout(request.timeout_ms, DEFAULT_TIMEOUT, request.context)
     if policy.network(name, 53) is None:
-        return DnsResponse(error=denial(name, 53).detail)
+        return DnsResponse(error=denial(Rule.network(name, 53)))
     resolver = dns.resolver.Resolver(configure=not request.nameserver)
     nameserver_text = ""
     if request.nameserver:
@@ -66,7 +67,7 @@ def lookup(policy: Policy, request: DnsRequest) -> DnsResponse:
             host, port = parse_nameserver(request.nameserver)
             destination = resolve_allowed(policy, host, port, timeout)
         except ValueError as exc:
-            return DnsResponse(error=ErrorDetail(type="validation", code="INVALID_REQUEST", message=str(exc)))
+            return DnsResponse(error=ErrorDetailMessage(type="validation", code="INVALID_REQUEST", message=str(exc)))
         except NetworkRefusal as refusal:
             return DnsResponse(error=refusal.detail)
         address = str(destination.addresses[0])
@@ -76,7 +77,7 @@ def lookup(policy: Policy, request: DnsRequest) -> DnsResponse:
     started = time.monotonic()
 
     def failed(kind: str, code: str, message: str, *, not_found: bool = False, timed_out: bool = False) -> DnsResponse:
-        error = ErrorDetail(type=kind, code=code, message=message, is_not_found=not_found, is_timeout=timed_out)
+        error = ErrorDetailMessage(type=kind, code=code, message=message, is_not_found=not_found, is_timeout=timed_out)
         return DnsResponse(error=error, query_time_ms=_ms(started), nameserver=nameserver_text)
 
     try:

@@ -15,8 +15,8 @@ import ipaddress
 import socket
 from dataclasses import dataclass
 
-from reglet_abi.reglet.v1 import ErrorDetail
-from reglet_sdk.host.policy import Policy
+from reglet_abi.reglet.v1 import ErrorDetail as ErrorDetailMessage
+from reglet_sdk.host.policy import Policy, denial
 from reglet_sdk.host.rules import Rule
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -71,27 +71,9 @@ def names_explicitly(rule: Rule, host: str, address: IPAddress) -> bool:
 class NetworkRefusal(Exception):
     """The connection may not be made; `detail` says why (capability, SSRF_BLOCKED, HOST_NOT_FOUND, ...)."""
 
-    def __init__(self, detail: ErrorDetail) -> None:
+    def __init__(self, detail: ErrorDetailMessage) -> None:
         super().__init__(detail.message)
         self.detail = detail
-
-
-def _bracket(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
-def denial(host: str, port: int) -> NetworkRefusal:
-    """The refusal for a host:port no rule grants."""
-    rule = f"network:{_bracket(host)}:{port}"
-    return NetworkRefusal(
-        ErrorDetail(
-            type="capability",
-            code=rule,
-            message=f"the plugin was not granted {rule}, so nothing was sent. If the plugin should have it, "
-            f"run it with `--grant {rule}` (after reviewing why it needs it).",
-            details={"rule": rule},
-        )
-    )
 
 
 def resolve(host: str, port: int, timeout: float) -> list[IPAddress]:
@@ -106,7 +88,7 @@ def resolve(host: str, port: int, timeout: float) -> list[IPAddress]:
         infos = future.result(timeout=max(timeout, 0.001))
     except concurrent.futures.TimeoutError as exc:
         raise NetworkRefusal(
-            ErrorDetail(
+            ErrorDetailMessage(
                 type="timeout",
                 code="TIMEOUT",
                 message=f"resolving {host} took longer than {timeout:g} s",
@@ -115,7 +97,7 @@ def resolve(host: str, port: int, timeout: float) -> list[IPAddress]:
         ) from exc
     except socket.gaierror as exc:
         raise NetworkRefusal(
-            ErrorDetail(
+            ErrorDetailMessage(
                 type="network",
                 code="HOST_NOT_FOUND",
                 message=f"{host} could not be resolved ({exc.strerror})",
@@ -148,21 +130,21 @@ def _where(host: str, address: IPAddress) -> str:
 def resolve_allowed(policy: Policy, host: str, port: int, timeout: float) -> Destination:
     """Grant check, one resolution, SSRF filter; raises NetworkRefusal."""
     if not host:
-        raise NetworkRefusal(ErrorDetail(type="validation", code="INVALID_REQUEST", message="the host is empty"))
+        raise NetworkRefusal(ErrorDetailMessage(type="validation", code="INVALID_REQUEST", message="the host is empty"))
     if not 1 <= port <= 65535:
         raise NetworkRefusal(
-            ErrorDetail(type="validation", code="INVALID_REQUEST", message=f"port {port} is not in 1-65535")
+            ErrorDetailMessage(type="validation", code="INVALID_REQUEST", message=f"port {port} is not in 1-65535")
         )
     rule = policy.network(host, port)
     if rule is None:
-        raise denial(host, port)
+        raise NetworkRefusal(denial(Rule.network(host, port)))
     addresses = resolve(host, port, timeout)
     for address in addresses:
         kind = blocked_class(address)
         if kind and not names_explicitly(rule, host, address):
-            named = f"network:{_bracket(str(address))}:{port}"
+            named = Rule.network(str(address), port)
             raise NetworkRefusal(
-                ErrorDetail(
+                ErrorDetailMessage(
                     type="network",
                     code="SSRF_BLOCKED",
                     message=f"{_where(host, address)} a {kind} address, which a plugin may reach only when a rule "
@@ -190,17 +172,19 @@ def connect(destination: Destination, timeout: float) -> socket.socket:
     raise last
 
 
-def connect_error(exc: OSError, destination: str, timeout: float) -> ErrorDetail:
-    """The ErrorDetail for a failed connection (TIMEOUT, CONNECTION_REFUSED or CONNECT_FAILED)."""
+def connect_error(exc: OSError, destination: str, timeout: float) -> ErrorDetailMessage:
+    """The ErrorDetailMessage for a failed connection (TIMEOUT, CONNECTION_REFUSED or CONNECT_FAILED)."""
     if isinstance(exc, TimeoutError | socket.timeout):
-        return ErrorDetail(
+        return ErrorDetailMessage(
             type="timeout",
             code="TIMEOUT",
             message=f"connecting to {destination} took longer than {timeout:g} s",
             is_timeout=True,
         )
     if isinstance(exc, ConnectionRefusedError):
-        return ErrorDetail(type="network", code="CONNECTION_REFUSED", message=f"{destination} refused the connection")
-    return ErrorDetail(
+        return ErrorDetailMessage(
+            type="network", code="CONNECTION_REFUSED", message=f"{destination} refused the connection"
+        )
+    return ErrorDetailMessage(
         type="network", code="CONNECT_FAILED", message=f"connecting to {destination} failed: {exc.strerror or exc}"
     )

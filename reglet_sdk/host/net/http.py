@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ssl
 import time
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
@@ -21,7 +22,8 @@ from urllib3.exceptions import (
     SSLError,
 )
 
-from reglet_abi.reglet.v1 import ErrorDetail, HttpHeader, HttpRequest, HttpResponse, TlsInfo
+from reglet_abi.reglet.v1 import ErrorDetail as ErrorDetailMessage, HttpHeader, HttpRequest, HttpResponse, TlsInfo
+from reglet_sdk.host.config import NetworkSettings
 from reglet_sdk.host.deadlines import effective_timeout
 from reglet_sdk.host.net.guard import NetworkRefusal, resolve_allowed
 from reglet_sdk.host.net.tls import session_info
@@ -29,142 +31,191 @@ from reglet_sdk.host.policy import Policy
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_REDIRECTS = 10
-DEFAULT_MAX_BODY = 10 << 20
 _REDIRECTS = {301, 302, 303, 307, 308}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _failed(code: str, message: str, *, kind: str = "network", timeout: bool = False) -> HttpResponse:
-    return HttpResponse(error=ErrorDetail(type=kind, code=code, message=message, is_timeout=timeout))
+    return HttpResponse(error=ErrorDetailMessage(type=kind, code=code, message=message, is_timeout=timeout))
 
 
-def http_request(
-    policy: Policy,
-    request: HttpRequest,
-    tls_context: ssl.SSLContext,
-    *,
-    max_body: int = DEFAULT_MAX_BODY,
-    max_redirects_cap: int = DEFAULT_MAX_REDIRECTS,
-) -> HttpResponse:
+@dataclass
+class _Exchange:
+    """One request as it travels through redirects: what is sent next, and the budget it has."""
+
+    url: str
+    method: str
+    body: bytes | None
+    timeout: float
+    deadline: float
+    redirects: int = 0
+
+
+def http_request(policy: Policy, request: HttpRequest, settings: NetworkSettings) -> HttpResponse:
     """Performs the request, following redirects hop by hop within the grants."""
     timeout = effective_timeout(request.timeout_ms, DEFAULT_TIMEOUT, request.context)
-    deadline = time.monotonic() + timeout
-    method = (request.method or "GET").upper()
-    body: bytes | None = request.body or None
-    follow = True if request.follow_redirects is None else request.follow_redirects
-    max_redirects = min(
-        DEFAULT_MAX_REDIRECTS if request.max_redirects is None else request.max_redirects, max_redirects_cap
+    exchange = _Exchange(
+        url=request.url,
+        method=(request.method or "GET").upper(),
+        body=request.body or None,
+        timeout=timeout,
+        deadline=time.monotonic() + timeout,
     )
-    url = request.url
+    follow = True if request.follow_redirects is None else request.follow_redirects
+    wanted = DEFAULT_MAX_REDIRECTS if request.max_redirects is None else request.max_redirects
+    max_redirects = min(wanted, settings.max_redirects)
+    tls_context = settings.tls_context()
     started = time.monotonic()
-    redirects = 0
     while True:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            return _failed("INVALID_REQUEST", f"{url!r} is not an absolute http:// or https:// URL", kind="validation")
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            return _failed("INVALID_REQUEST", f"{url!r} has an invalid port", kind="validation")
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return _failed("TIMEOUT", f"no response within {timeout:g} s", kind="timeout", timeout=True)
-        try:
-            destination = resolve_allowed(policy, parts.hostname, port, remaining)
-        except NetworkRefusal as refusal:
-            return HttpResponse(error=refusal.detail)
-        target = parts.path or "/"
-        if parts.query:
-            target += "?" + parts.query
-        headers = urllib3.HTTPHeaderDict()
-        for header in request.headers:
-            for value in header.values:
-                headers.add(header.name, value)
-        default_port = 443 if parts.scheme == "https" else 80
-        host_header = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-        headers["Host"] = host_header if port == default_port else f"{host_header}:{port}"
-        timeouts = urllib3.Timeout(connect=remaining, read=remaining)
-        address = str(destination.addresses[0])
-        pool: urllib3.HTTPConnectionPool
-        if parts.scheme == "https":
-            pool = urllib3.HTTPSConnectionPool(
-                address,
-                port=port,
-                timeout=timeouts,
-                retries=False,
-                maxsize=1,
-                ssl_context=tls_context,
-                server_hostname=parts.hostname,
-                assert_hostname=parts.hostname,
-            )
-        else:
-            pool = urllib3.HTTPConnectionPool(address, port=port, timeout=timeouts, retries=False, maxsize=1)
-        try:
-            response = pool.urlopen(
-                method,
-                target,
-                body=body,
-                headers=headers,
-                redirect=False,
-                retries=False,
-                preload_content=False,
-                assert_same_host=False,
-            )
-        except (ConnectTimeoutError, ReadTimeoutError):
-            return _failed("TIMEOUT", f"{url}: no response within {timeout:g} s", kind="timeout", timeout=True)
-        except SSLError as exc:
-            return _failed("TLS_ERROR", f"{url}: the TLS handshake failed: {exc}")
-        except NewConnectionError as exc:
-            code = (
-                "CONNECTION_REFUSED"
-                if isinstance(exc.__cause__, ConnectionRefusedError) or "refused" in str(exc).lower()
-                else "REQUEST_FAILED"
-            )
-            return _failed(code, f"{url}: {exc}")
-        except (ProtocolError, HTTPError, OSError) as exc:
-            return _failed("REQUEST_FAILED", f"{url}: {exc}")
+        sent = _send(policy, request, exchange, tls_context)
+        if isinstance(sent, HttpResponse):
+            return sent
+        response, pool, host = sent
         location = response.headers.get("Location")
         if follow and response.status in _REDIRECTS and location:
             response.drain_conn()
             response.release_conn()
             pool.close()
-            if redirects >= max_redirects:
+            if exchange.redirects >= max_redirects:
                 return _failed("TOO_MANY_REDIRECTS", f"{request.url}: more than {max_redirects} redirects")
-            redirects += 1
-            url = urljoin(url, location)
-            if response.status == 303 or (response.status in (301, 302) and method == "POST"):
-                method, body = "GET", None
+            _redirect(exchange, response.status, location)
             continue
-        tls: TlsInfo | None = None
-        sock = getattr(response.connection, "sock", None)
-        if isinstance(sock, ssl.SSLSocket):
-            tls = session_info(sock, parts.hostname)
-        elapsed_ms = int((time.monotonic() - started) * 1000)
-        try:
-            content, truncated = _read_capped(response, max_body, deadline)
-        except ReadTimeoutError:
-            return _failed(
-                "TIMEOUT", f"{url}: the body did not arrive within {timeout:g} s", kind="timeout", timeout=True
-            )
-        except (ProtocolError, HTTPError, OSError) as exc:
-            return _failed("READ_BODY_FAILED", f"{url}: reading the body failed: {exc}")
-        finally:
-            response.release_conn()
-            pool.close()
-        names: dict[str, str] = {}
-        for name in response.headers:
-            names.setdefault(name.lower(), name)
-        return HttpResponse(
-            status_code=response.status,
-            headers=[HttpHeader(name=name, values=response.headers.getlist(name)) for name in names.values()],
-            body=content,
-            body_truncated=truncated,
-            protocol=getattr(response, "version_string", "")
-            or f"HTTP/{response.version // 10}.{response.version % 10}",
-            response_time_ms=elapsed_ms,
-            final_url=url,
-            redirect_count=redirects,
-            tls=tls,
+        return _answer(response, pool, host, exchange, settings.max_http_body, started)
+
+
+def _redirect(exchange: _Exchange, status: int, location: str) -> None:
+    """Points the exchange at the next hop (303, and 301/302 after a POST, continue as GET)."""
+    exchange.redirects += 1
+    exchange.url = urljoin(exchange.url, location)
+    if status == 303 or (status in (301, 302) and exchange.method == "POST"):
+        exchange.method, exchange.body = "GET", None
+
+
+def _send(
+    policy: Policy, request: HttpRequest, exchange: _Exchange, tls_context: ssl.SSLContext
+) -> tuple[urllib3.BaseHTTPResponse, urllib3.HTTPConnectionPool, str] | HttpResponse:
+    """Sends one hop to its checked address: the response (body unread), its pool and host; or an error."""
+    url = exchange.url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return _failed("INVALID_REQUEST", f"{url!r} is not an absolute http:// or https:// URL", kind="validation")
+    try:
+        port = parts.port or _DEFAULT_PORTS[parts.scheme]
+    except ValueError:
+        return _failed("INVALID_REQUEST", f"{url!r} has an invalid port", kind="validation")
+    remaining = exchange.deadline - time.monotonic()
+    if remaining <= 0:
+        return _failed("TIMEOUT", f"no response within {exchange.timeout:g} s", kind="timeout", timeout=True)
+    try:
+        destination = resolve_allowed(policy, parts.hostname, port, remaining)
+    except NetworkRefusal as refusal:
+        return HttpResponse(error=refusal.detail)
+    pool = _pool(parts.scheme, str(destination.addresses[0]), port, parts.hostname, remaining, tls_context)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    headers = _headers(request, parts.hostname, port, parts.scheme)
+    try:
+        response = pool.urlopen(
+            exchange.method,
+            target,
+            body=exchange.body,
+            headers=headers,
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            assert_same_host=False,
         )
+    except HTTPError as exc:
+        pool.close()
+        return _request_failure(exc, url, exchange.timeout)
+    except OSError as exc:
+        pool.close()
+        return _failed("REQUEST_FAILED", f"{url}: {exc}")
+    return response, pool, parts.hostname
+
+
+def _pool(
+    scheme: str, address: str, port: int, hostname: str, timeout: float, tls_context: ssl.SSLContext
+) -> urllib3.HTTPConnectionPool:
+    """A one-connection pool to the checked address; TLS verifies (and SNI names) the URL's host."""
+    timeouts = urllib3.Timeout(connect=timeout, read=timeout)
+    if scheme == "https":
+        return urllib3.HTTPSConnectionPool(
+            address,
+            port=port,
+            timeout=timeouts,
+            retries=False,
+            maxsize=1,
+            ssl_context=tls_context,
+            server_hostname=hostname,
+            assert_hostname=hostname,
+        )
+    return urllib3.HTTPConnectionPool(address, port=port, timeout=timeouts, retries=False, maxsize=1)
+
+
+def _headers(request: HttpRequest, hostname: str, port: int, scheme: str) -> urllib3.HTTPHeaderDict:
+    """The request's headers (every value of every name) and a Host header naming the URL's host."""
+    headers = urllib3.HTTPHeaderDict()
+    for header in request.headers:
+        for value in header.values:
+            headers.add(header.name, value)
+    host_header = hostname if ":" not in hostname else f"[{hostname}]"
+    headers["Host"] = host_header if port == _DEFAULT_PORTS[scheme] else f"{host_header}:{port}"
+    return headers
+
+
+def _request_failure(exc: HTTPError, url: str, timeout: float) -> HttpResponse:
+    """The error answer for a request that got no response."""
+    # NewConnectionError subclasses ConnectTimeoutError in urllib3 2: a refused connection is not a timeout.
+    if isinstance(exc, NewConnectionError):
+        refused = isinstance(exc.__cause__, ConnectionRefusedError) or "refused" in str(exc).lower()
+        return _failed("CONNECTION_REFUSED" if refused else "REQUEST_FAILED", f"{url}: {exc}")
+    if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
+        return _failed("TIMEOUT", f"{url}: no response within {timeout:g} s", kind="timeout", timeout=True)
+    if isinstance(exc, SSLError):
+        return _failed("TLS_ERROR", f"{url}: the TLS handshake failed: {exc}")
+    return _failed("REQUEST_FAILED", f"{url}: {exc}")
+
+
+def _answer(
+    response: urllib3.BaseHTTPResponse,
+    pool: urllib3.HTTPConnectionPool,
+    hostname: str,
+    exchange: _Exchange,
+    max_body: int,
+    started: float,
+) -> HttpResponse:
+    """The final response: status, headers, the capped body, protocol, timing and TLS details."""
+    tls: TlsInfo | None = None
+    sock = getattr(response.connection, "sock", None)
+    if isinstance(sock, ssl.SSLSocket):
+        tls = session_info(sock, hostname)
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    url = exchange.url
+    try:
+        content, truncated = _read_capped(response, max_body, exchange.deadline)
+    except ReadTimeoutError:
+        return _failed(
+            "TIMEOUT", f"{url}: the body did not arrive within {exchange.timeout:g} s", kind="timeout", timeout=True
+        )
+    except (ProtocolError, HTTPError, OSError) as exc:
+        return _failed("READ_BODY_FAILED", f"{url}: reading the body failed: {exc}")
+    finally:
+        response.release_conn()
+        pool.close()
+    names: dict[str, str] = {}
+    for name in response.headers:
+        names.setdefault(name.lower(), name)
+    return HttpResponse(
+        status_code=response.status,
+        headers=[HttpHeader(name=name, values=response.headers.getlist(name)) for name in names.values()],
+        body=content,
+        body_truncated=truncated,
+        protocol=getattr(response, "version_string", "") or f"HTTP/{response.version // 10}.{response.version % 10}",
+        response_time_ms=elapsed_ms,
+        final_url=url,
+        redirect_count=exchange.redirects,
+        tls=tls,
+    )
 
 
 def _read_capped(response: urllib3.BaseHTTPResponse, limit: int, deadline: float) -> tuple[bytes, bool]:

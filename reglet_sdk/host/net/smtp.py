@@ -7,7 +7,7 @@ import smtplib
 import ssl
 import time
 
-from reglet_abi.reglet.v1 import ErrorDetail, SmtpRequest, SmtpResponse, TlsInfo
+from reglet_abi.reglet.v1 import ErrorDetail as ErrorDetailMessage, SmtpRequest, SmtpResponse, TlsInfo
 from reglet_sdk.host.deadlines import effective_timeout
 from reglet_sdk.host.net.guard import NetworkRefusal, connect, connect_error, resolve_allowed
 from reglet_sdk.host.net.tcp import address_text
@@ -68,7 +68,7 @@ def smtp_connect(policy: Policy, request: SmtpRequest, tls_context: ssl.SSLConte
         return _failed(failure, f"{address}: {tls_error_message(exc)}", address, remote)
     except TimeoutError:
         return SmtpResponse(
-            error=ErrorDetail(
+            error=ErrorDetailMessage(
                 type="timeout",
                 code="TIMEOUT",
                 message=f"{address} did not answer within {timeout:g} s",
@@ -95,5 +95,5 @@ def smtp_connect(policy: Policy, request: SmtpRequest, tls_context: ssl.SSLConte
 
 def _failed(code: str, message: str, address: str, remote: str) -> SmtpResponse:
     return SmtpResponse(
-        error=ErrorDetail(type="network", code=code, message=message), address=address, remote_addr=remote
+        error=ErrorDetailMessage(type="network", code=code, message=message), address=address, remote_addr=remote
     )

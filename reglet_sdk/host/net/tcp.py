@@ -5,7 +5,7 @@ from __future__ import annotations
 import ssl
 import time
 
-from reglet_abi.reglet.v1 import ErrorDetail, TcpRequest, TcpResponse
+from reglet_abi.reglet.v1 import ErrorDetail as ErrorDetailMessage, TcpRequest, TcpResponse
 from reglet_sdk.host.deadlines import effective_timeout
 from reglet_sdk.host.net.guard import NetworkRefusal, connect, connect_error, resolve_allowed
 from reglet_sdk.host.net.tls import session_info, tls_error_message
@@ -43,14 +43,16 @@ def tcp_connect(policy: Policy, request: TcpRequest, tls_context: ssl.SSLContext
                     tls = session_info(secure, server_name)
             except ssl.SSLError as exc:
                 return TcpResponse(
-                    error=ErrorDetail(type="network", code="TLS_ERROR", message=f"{address}: {tls_error_message(exc)}"),
+                    error=ErrorDetailMessage(
+                        type="network", code="TLS_ERROR", message=f"{address}: {tls_error_message(exc)}"
+                    ),
                     address=address,
                     remote_addr=remote,
                     local_addr=local,
                 )
             except TimeoutError:
                 return TcpResponse(
-                    error=ErrorDetail(
+                    error=ErrorDetailMessage(
                         type="timeout",
                         code="TIMEOUT",
                         message=f"the TLS handshake with {address} took longer than {timeout:g} s",

@@ -1,0 +1,41 @@
+"""host.fs (FsStat) natively, through the binding table as the component calls it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reglet_abi.reglet.v1 import FsStatRequest
+from tests.unit.host.support import handlers
+
+
+def test_fs_stat_reports_owner_mode_and_size(tmp_path: Path) -> None:
+    target = tmp_path / "f.txt"
+    target.write_text("12345")
+    target.chmod(0o640)
+    response = handlers(f"fs:read:{tmp_path}/**").fs_stat(FsStatRequest(path=str(target)))
+    assert response.error is None and response.exists and response.size == 5
+    assert response.mode & 0o777 == 0o640 and response.uid == target.stat().st_uid
+
+
+def test_fs_stat_missing_is_not_an_error(tmp_path: Path) -> None:
+    response = handlers(f"fs:read:{tmp_path}/**").fs_stat(FsStatRequest(path=str(tmp_path / "nope")))
+    assert response.error is None and response.exists is False
+
+
+def test_fs_stat_outside_the_grant_is_denied(tmp_path: Path) -> None:
+    response = handlers(f"fs:read:{tmp_path}/**").fs_stat(FsStatRequest(path="/etc/passwd"))
+    assert response.error is not None and (response.error.type, response.error.code) == (
+        "capability",
+        "fs:read:/etc/passwd",
+    )
+
+
+def test_fs_stat_of_a_link_describes_the_link_and_following_it_checks_the_target(tmp_path: Path) -> None:
+    (tmp_path / "granted").mkdir()
+    link = tmp_path / "granted" / "link"
+    link.symlink_to("/etc/passwd")
+    h = handlers(f"fs:read:{tmp_path}/granted/**")
+    own = h.fs_stat(FsStatRequest(path=str(link)))
+    assert own.error is None and own.is_symlink and own.symlink_target == "/etc/passwd"
+    followed = h.fs_stat(FsStatRequest(path=str(link), follow_symlinks=True))
+    assert followed.error is not None and followed.error.code == "fs:read:/etc/passwd"
