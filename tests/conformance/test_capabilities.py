@@ -15,7 +15,7 @@ import pytest
 
 from reglet_sdk.host import Host, HostConfig, LoadedPlugin
 from tests.conftest import COMPILE_CACHE
-from tests.unit.test_exec_runner import processes_with
+from tests.unit.host.test_process import processes_with
 
 pytestmark = pytest.mark.component
 

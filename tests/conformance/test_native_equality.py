@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from reglet_sdk.host import Host, HostConfig
-from reglet_sdk.host.handlers import NetworkSettings
+from reglet_sdk.host import Host, HostConfig, NetworkSettings
 from reglet_sdk.testing import NativePlugin, comparable
 from reglet_sdk.testing.servers import LOCALHOST, dns_server, http_server, make_ca, smtp_server, tcp_listener
 from tests.conftest import COMPILE_CACHE, REPO, REPO_EXAMPLES, build_test_plugin

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reglet_sdk.host import Host, HostConfig
-from reglet_sdk.host.handlers import NetworkSettings
+from reglet_sdk.host import Host, HostConfig, NetworkSettings
 from reglet_sdk.testing.servers import (
     LARGE_BODY,
     LOCALHOST,

@@ -25,7 +25,8 @@ from reglet_abi.reglet.v1 import (
 )
 from reglet_sdk.context import Context, serving
 from reglet_sdk.errors import CapabilityError, HostTimeoutError, NetworkError, NotFoundError
-from reglet_sdk.host.handlers import CallHandlers, NetworkSettings
+from reglet_sdk.host import NetworkSettings
+from reglet_sdk.host.handlers import CallHandlers
 from reglet_sdk.host.policy import as_policy
 from reglet_sdk.net import checks, dns, http, smtp, tcp
 from reglet_sdk.testing.servers import LocalCA, http_server, make_ca

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 from reglet_sdk.host.handlers import CallHandlers
 from reglet_sdk.host.log import PluginLogRecord
 from reglet_sdk.host.policy import as_policy
@@ -13,11 +11,3 @@ def handlers(*grants: str, records: list[PluginLogRecord] | None = None) -> Call
     """The handlers of one call of plugin "t" (request id "r1") granted exactly `grants`."""
     sink = records if records is not None else []
     return CallHandlers("t", "r1", sink.append, as_policy(grants))
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port

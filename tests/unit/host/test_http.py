@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from reglet_abi.reglet.v1 import HttpRequest
-from tests.unit.host.support import closed_port, handlers
+from reglet_sdk.testing.servers import closed_port
+from tests.unit.host.support import handlers
 
 
 def test_bad_urls_are_refused() -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from reglet_abi.reglet.v1 import TcpRequest
-from tests.unit.host.support import closed_port, handlers
+from reglet_sdk.testing.servers import closed_port
+from tests.unit.host.support import handlers
 
 
 def test_bad_input_is_refused() -> None:
