@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reglet_sdk.host import Host, HostConfig
-from reglet_sdk.host import NetworkSettings
+from reglet_sdk.host import Host, HostConfig, NetworkSettings
 from reglet_sdk.results import Result
 from reglet_sdk.testing.servers import http_server, make_ca, tcp_listener
 from reglet_sdk.toolchain import build_plugin, default_cache_dir

@@ -1,1 +1,4 @@
-"""The network host functions: DNS, HTTP(S), TCP/TLS and SMTP, each behind net.guard's checks (grant, resolution, SSRF filter, pinning)."""
+"""The network host functions: DNS, HTTP(S), TCP/TLS and SMTP, one module each.
+
+Each goes through net.guard first: grant check, one resolution, SSRF filter, address pinning.
+"""
