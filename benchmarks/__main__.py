@@ -29,7 +29,7 @@ from reglet_sdk.log import HostLogHandler
 from reglet_sdk.testing.messages import populated, rpc_seed
 from reglet_sdk.testing.roundtrip import RecordingHost, instantiate
 from reglet_sdk.toolchain import build_plugin, default_cache_dir
-from reglet_sdk.toolchain.componentize import ComponentSpec, build_cached
+from reglet_sdk.toolchain.componentize import TESTING_PARTS, ComponentSpec, build_cached
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / ".cache" / "bench"
@@ -94,7 +94,11 @@ def bench_transfer() -> None:
     """Large messages through the WIT boundary in both directions."""
     size = 12 << 20
     wasm = build_cached(
-        ComponentSpec(app_module="roundtrip_plugin", python_paths=(REPO / "examples" / "abi_roundtrip" / "plugin",)),
+        ComponentSpec(
+            app_module="roundtrip_plugin",
+            python_paths=(REPO / "examples" / "abi_roundtrip" / "plugin",),
+            sdk_parts=TESTING_PARTS,
+        ),
         REPO / ".cache" / "components",
     )
     engine = Engine()

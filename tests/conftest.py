@@ -18,11 +18,12 @@ REPO = Path(__file__).resolve().parent.parent
 COMPONENT_CACHE = Path(os.environ.get("REGLET_COMPONENT_CACHE", REPO / ".cache" / "components"))
 
 
-def build_test_component(app_module: str, folder: Path) -> Path:
+def build_test_component(app_module: str, folder: Path, sdk_parts: tuple[str, ...] = ()) -> Path:
     """Builds (or reuses) a component; a file lock keeps parallel workers from building it twice."""
     COMPONENT_CACHE.mkdir(parents=True, exist_ok=True)
+    spec = ComponentSpec(app_module=app_module, python_paths=(folder,), sdk_parts=sdk_parts)
     with FileLock(str(COMPONENT_CACHE / f"{app_module}.lock")):
-        return build_cached(ComponentSpec(app_module=app_module, python_paths=(folder,)), COMPONENT_CACHE)
+        return build_cached(spec, COMPONENT_CACHE)
 
 
 def build_test_plugin(folder: Path) -> Path:

@@ -19,7 +19,7 @@ import pytest
 
 from reglet_abi.reglet.v1 import services
 from reglet_abi.reglet.v1.guest import HostStub
-from reglet_sdk.toolchain.componentize import GUEST_PACKAGES, NOT_IN_COMPONENT
+from reglet_sdk.toolchain.componentize import GUEST_PACKAGES, NOT_IN_COMPONENT, TESTING_PARTS
 
 REPO = Path(__file__).resolve().parent.parent
 SDK = REPO / "reglet_sdk"
@@ -27,12 +27,27 @@ NETWORK_FUNCTIONS = {"dns", "http", "tcp", "smtp"}
 
 
 def guest_modules() -> list[Path]:
-    return sorted(path for path in SDK.rglob("*.py") if path.relative_to(SDK).parts[0] not in NOT_IN_COMPONENT)
+    """The guest author API, and the parts of testing/ a test component may bundle."""
+    return sorted(
+        path
+        for path in SDK.rglob("*.py")
+        if path.relative_to(SDK).parts[0] not in NOT_IN_COMPONENT or path.relative_to(SDK).as_posix() in TESTING_PARTS
+    )
+
+
+def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node, but the bodies of `if TYPE_CHECKING:` blocks (never run)."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            yield from (n for child in node.orelse for n in (child, *_runtime_nodes(child)))
+            continue
+        yield node
+        yield from _runtime_nodes(node)
 
 
 def imported_modules(path: Path) -> Iterator[tuple[str, int]]:
-    """Every absolute module an import statement in `path` names (also inside functions)."""
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    """Every absolute module an import statement in `path` names (also inside functions), as run."""
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             yield from ((alias.name, node.lineno) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -43,7 +58,8 @@ def imported_modules(path: Path) -> Iterator[tuple[str, int]]:
 def test_there_is_a_guest_part_and_it_holds_the_author_api() -> None:
     names = {path.relative_to(SDK).as_posix() for path in guest_modules()}
     assert {"plugin.py", "results.py", "exec.py", "fs.py", "log.py", "net/dns.py", "config.py"} <= names
-    assert not any(name.startswith(("host/", "toolchain/", "testing/")) for name in names)
+    assert not any(name.startswith(("host/", "toolchain/")) for name in names)
+    assert {name for name in names if name.startswith("testing/")} == set(TESTING_PARTS)
 
 
 @pytest.mark.parametrize("path", guest_modules(), ids=lambda p: p.relative_to(SDK).as_posix())

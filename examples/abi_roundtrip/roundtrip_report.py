@@ -14,7 +14,7 @@ from wasmtime.component import Component
 
 from reglet_abi.reglet.v1 import services
 from reglet_sdk.testing.roundtrip import round_trip
-from reglet_sdk.toolchain.componentize import ComponentSpec, build_cached
+from reglet_sdk.toolchain.componentize import TESTING_PARTS, ComponentSpec, build_cached
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE.parent.parent / ".cache" / "components"
@@ -23,7 +23,9 @@ CACHE = HERE.parent.parent / ".cache" / "components"
 def main() -> int:
     """Builds, runs and reports; returns the exit status."""
     print("building the round-trip plugin with componentize-py (cached by source hash)...", flush=True)
-    wasm = build_cached(ComponentSpec(app_module="roundtrip_plugin", python_paths=(HERE / "plugin",)), CACHE)
+    wasm = build_cached(
+        ComponentSpec(app_module="roundtrip_plugin", python_paths=(HERE / "plugin",), sdk_parts=TESTING_PARTS), CACHE
+    )
     print(f"  {wasm.relative_to(HERE.parent.parent)} ({wasm.stat().st_size / 2**20:.1f} MiB)")
     print("compiling it with wasmtime...", flush=True)
     engine = Engine()

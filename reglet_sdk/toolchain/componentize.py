@@ -34,6 +34,13 @@ Everything else in reglet_sdk is the guest author API, compiled into every compo
 nothing from these (tests/test_layout.py checks).
 """
 
+TESTING_PARTS = ("testing/__init__.py", "testing/messages.py")
+"""The guest-safe part of reglet_sdk.testing, which a test component may bundle (`ComponentSpec.sdk_parts`).
+
+The ABI round-trip plugin builds its deterministic messages with testing.messages inside the
+component; tests/test_layout.py checks these files import only what a component carries.
+"""
+
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.wasm")
 # Parts of the runtime packages that never run inside a component: the host, the toolchain, the
 # testing aids, the WIT and .proto files (componentize-py reads the WIT from wit_dir()).
@@ -99,6 +106,8 @@ class ComponentSpec:
     world_module: str = abi.WORLD_MODULE
     wit_dirs: tuple[Path, ...] = ()
     """WIT packages besides the SDK's (an extension's world that includes the SDK's)."""
+    sdk_parts: tuple[str, ...] = ()
+    """Files of reglet_sdk's host-side folders to bundle after all (e.g. TESTING_PARTS), relative to it."""
 
 
 def _copy_metadata(module: str, stage: Path) -> None:
@@ -118,6 +127,10 @@ def _stage(spec: ComponentSpec, stage: Path) -> None:
     for name in GUEST_PACKAGES:
         _copy(_module_path(name), stage)
         _copy_metadata(name, stage)
+    for part in spec.sdk_parts:
+        target = stage / "reglet_sdk" / part
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(_module_path("reglet_sdk") / part, target)
     for module in spec.modules:
         if not (stage / module.name).exists():
             _copy(module, stage)

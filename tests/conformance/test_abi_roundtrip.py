@@ -14,6 +14,7 @@ from reglet_abi.reglet.v1 import services
 from reglet_abi.reglet.v1.host import add_host_to_linker
 from reglet_sdk.testing.messages import populated, rpc_seed
 from reglet_sdk.testing.roundtrip import RecordingHost, instantiate, round_trip
+from reglet_sdk.toolchain.componentize import TESTING_PARTS
 from tests.conftest import build_test_component, compile_component
 
 pytestmark = pytest.mark.component
@@ -23,7 +24,7 @@ ROUNDTRIP_DIR = Path(__file__).resolve().parents[2] / "examples" / "abi_roundtri
 
 @pytest.fixture(scope="module")
 def component(engine: Engine) -> Component:
-    return compile_component(engine, build_test_component("roundtrip_plugin", ROUNDTRIP_DIR))
+    return compile_component(engine, build_test_component("roundtrip_plugin", ROUNDTRIP_DIR, TESTING_PARTS))
 
 
 @pytest.mark.parametrize("method", services.PLUGIN.methods, ids=lambda m: m.name)
