@@ -18,12 +18,10 @@ $(STAMP): pyproject.toml
 EXTENSIONS := examples/host_runtime/codegen.toml
 
 codegen: $(STAMP)
-	$(BIN)/python -m reglet_codegen
-	for ext in $(EXTENSIONS); do $(BIN)/python -m reglet_codegen --pyproject $$ext || exit 1; done
+	for config in pyproject.toml $(EXTENSIONS); do $(BIN)/reglet-sdk codegen --config $$config || exit 1; done
 
 check-codegen: $(STAMP)
-	$(BIN)/python -m reglet_codegen --check
-	for ext in $(EXTENSIONS); do $(BIN)/python -m reglet_codegen --check --pyproject $$ext || exit 1; done
+	for config in pyproject.toml $(EXTENSIONS); do $(BIN)/reglet-sdk codegen --config $$config --check || exit 1; done
 
 lint: $(STAMP)
 	$(BIN)/ruff check reglet_sdk codegen tests examples benchmarks

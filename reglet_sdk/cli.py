@@ -3,6 +3,7 @@
     reglet-sdk build PLUGIN_DIR [-o OUT.wasm]
     reglet-sdk test PLUGIN_DIR [--grant RULE ...]
     reglet-sdk new NAME [--dir FOLDER]
+    reglet-sdk codegen --config FILE [--check]
     reglet-sdk describe PLUGIN.wasm [--format text|json]
     reglet-sdk schema PLUGIN.wasm
     reglet-sdk check PLUGIN.wasm [--config '{...}' | --config @file] [--timeout S] [--memory-limit MIB]
@@ -71,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     new = commands.add_parser("new", help="create a plugin folder that builds and whose tests pass")
     new.add_argument("name", metavar="NAME", help="lower-case words joined by dashes, e.g. tls-expiry")
     new.add_argument("--dir", type=Path, metavar="FOLDER", help="where to create it (default: ./NAME)")
+
+    codegen = commands.add_parser("codegen", help="generate WIT and Python bindings from a project's .proto files")
+    codegen.add_argument(
+        "--config", type=Path, required=True, metavar="FILE", help="TOML file with a [tool.reglet-codegen] table"
+    )
+    codegen.add_argument("--check", action="store_true", help="exit 1 when the generated folder is not up to date")
 
     test = commands.add_parser("test", help="build a plugin folder and run the examples of its plugin.yaml")
     test.add_argument("plugin_dir", type=Path, metavar="PLUGIN_DIR")
@@ -356,6 +363,12 @@ def _cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_SUCCESS
 
 
+def _cmd_codegen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from reglet_sdk.toolchain.codegen import run_codegen
+
+    return run_codegen(args.config, check=args.check, out=out, err=err)
+
+
 def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from reglet_sdk.testing.plugin_examples import run_examples
     from reglet_sdk.toolchain import build_plugin, default_cache_dir
@@ -394,6 +407,7 @@ _COMMANDS = {
     "check": _cmd_check,
     "test": _cmd_test,
     "new": _cmd_new,
+    "codegen": _cmd_codegen,
 }
 
 

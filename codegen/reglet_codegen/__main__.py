@@ -1,7 +1,7 @@
-"""`python -m codegen`: see codegen.driver."""
+"""`python -m reglet_codegen --config FILE [--check]`: an alias of `reglet-sdk codegen`."""
 
 import sys
 
-from reglet_codegen.driver import main
+from reglet_sdk.cli import main
 
-sys.exit(main())
+sys.exit(main(["codegen", *sys.argv[1:]]))

@@ -1,87 +1,79 @@
-"""`make codegen` / `make check-codegen`: regenerate generated/ or prove it is up to date.
+"""`reglet-sdk codegen --config FILE [--check]`: regenerate a project's generated/ or prove it is up to date.
 
 Runs `python -m grpc_tools.protoc` (no system protoc) once with two plugins into a scratch
-directory: betterproto2 writes the messages, `codegen.plugin` writes the WIT package, the stubs, the
-bindings and the runtime support. The result is byte-for-byte deterministic, so `--check` simply
-compares the scratch tree with generated/.
+directory: betterproto2 writes the messages, `reglet_codegen.plugin` writes the WIT package, the
+stubs, the bindings and the runtime support. The result is byte-for-byte deterministic and names
+paths only relative to the config file, so `--check` simply compares the scratch tree with out_dir.
+`python -m reglet_codegen ARGS` is `reglet-sdk codegen ARGS`.
 """
 
 from __future__ import annotations
 
-import argparse
+import importlib.metadata
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
-import grpc_tools
+from packaging.requirements import Requirement
 
-REPO = Path(__file__).resolve().parents[2]
+from reglet_codegen.config import ConfigError, Settings
+
 GENERATED_MARKERS = ("DO NOT EDIT", "@generated")
 IGNORED_PARTS = {"__pycache__"}
-
-
-@dataclass(frozen=True)
-class Settings:
-    """`[tool.reglet-codegen]` in pyproject.toml."""
-
-    proto_dir: Path
-    out_dir: Path
-    wit_package: str
-    python_package: str
-    world: str
-    exports: tuple[str, ...]
-    # Extensions (a project's own services on top of the SDK's):
-    include_dirs: tuple[Path, ...] = ()  # more proto roots to import from (the SDK's proto/)
-    include_world: str = ""  # a world the generated world includes, e.g. "reglet:abi/reglet-plugin@0.1.0"
-    provided: tuple[tuple[str, str], ...] = ()  # proto package -> Python package that already has it
-
-    @classmethod
-    def load(cls, pyproject: Path) -> Settings:
-        """Reads the settings, paths relative to the pyproject's folder."""
-        table = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["reglet-codegen"]
-        root = pyproject.resolve().parent
-        return cls(
-            proto_dir=root / table["proto_dir"],
-            out_dir=root / table["out_dir"],
-            wit_package=table["wit_package"],
-            python_package=table["python_package"],
-            world=table["world"],
-            exports=tuple(table.get("exports", [])),
-            include_dirs=tuple((root / d).resolve() for d in table.get("include_dirs", [])),
-            include_world=table.get("include_world", ""),
-            provided=tuple(sorted(table.get("provided", {}).items())),
-        )
-
-    @property
-    def runtime_package(self) -> str:
-        """Where the generated code finds _rpc: the SDK's package for extensions, else its own."""
-        return dict(self.provided).get("reglet.v1", self.python_package)
+EXIT_STALE, EXIT_ERROR = 1, 2
+INSTALL_HINT = "pip install 'reglet-sdk[codegen]'"
 
 
 class CodegenFailed(Exception):
     """protoc or one of its plugins reported a problem."""
 
 
-def _tool(name: str) -> str:
-    """A console script of this environment (next to the running interpreter), else from PATH."""
-    local = Path(sys.executable).parent / name
-    if local.exists():
-        return str(local)
-    found = shutil.which(name)
-    if found is None:
-        raise CodegenFailed(f"{name} is not installed; run `pip install -e '.[dev]'` first.")
-    return found
+def missing_dependencies() -> list[str]:
+    """The pins of the `codegen` extra that are not installed as pinned, e.g. ["ruff==0.17.6 (found 0.18.0)"].
+
+    The exact versions matter: the same protoc, compiler and formatter give the same bytes everywhere.
+    """
+    try:
+        requirements = [Requirement(line) for line in importlib.metadata.requires("reglet-sdk") or []]
+    except importlib.metadata.PackageNotFoundError:  # run from a bare source tree: imports will tell
+        return []
+    missing = []
+    for requirement in requirements:
+        if requirement.marker is None or not requirement.marker.evaluate({"extra": "codegen"}):
+            continue
+        try:
+            version = importlib.metadata.version(requirement.name)
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(f"{requirement.name}{requirement.specifier}")
+            continue
+        if not requirement.specifier.contains(version, prereleases=True):
+            missing.append(f"{requirement.name}{requirement.specifier} (found {version})")
+    return missing
 
 
-def _display_path(path: Path) -> str:
-    """`path` relative to the repository when inside it (generated headers never name /home/...)."""
-    return path.relative_to(REPO).as_posix() if path.is_relative_to(REPO) else path.name
+def _plugin_wrapper(folder: Path, name: str, module: str) -> Path:
+    """A protoc plugin executable that runs `python -m module` with this interpreter."""
+    wrapper = folder / f"protoc-gen-{name}"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m {module} "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+def _protoc_env() -> dict[str, str]:
+    """The environment for protoc and its plugins: the pinned ruff first on PATH, this package importable."""
+    from ruff import find_ruff_bin  # found through its package, also when its scripts folder is not on PATH
+
+    env = dict(os.environ)
+    # betterproto2's compiler formats its output with the `ruff` on PATH: use the pinned one.
+    env["PATH"] = os.pathsep.join([str(Path(find_ruff_bin()).parent), env.get("PATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH", "")])
+    return env
 
 
 def run_protoc(
@@ -93,30 +85,26 @@ def run_protoc(
     betterproto_out: Path | None,
 ) -> None:
     """Runs `python -m grpc_tools.protoc` with the reglet plugin (and betterproto2 when asked)."""
+    import grpc_tools
+
     with tempfile.TemporaryDirectory(prefix="reglet-codegen-") as scratch:
-        wrapper = Path(scratch) / "protoc-gen-reglet"
-        wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m reglet_codegen.plugin "$@"\n', encoding="utf-8")
-        wrapper.chmod(0o755)
         well_known = Path(grpc_tools.__file__).parent / "_proto"
         command = [sys.executable, "-m", "grpc_tools.protoc", *(f"-I{d}" for d in include_dirs), f"-I{well_known}"]
         if betterproto_out is not None:
+            betterproto = _plugin_wrapper(Path(scratch), "python_betterproto2", "betterproto2_compiler.plugin")
             command += [
-                f"--plugin=protoc-gen-python_betterproto2={_tool('protoc-gen-python_betterproto2')}",
+                f"--plugin=protoc-gen-python_betterproto2={betterproto}",
                 f"--python_betterproto2_out=client_generation=none:{betterproto_out}",
             ]
         command += [
-            f"--plugin=protoc-gen-reglet={wrapper}",
+            f"--plugin=protoc-gen-reglet={_plugin_wrapper(Path(scratch), 'reglet', 'reglet_codegen.plugin')}",
             # Parameters go in --reglet_opt: the WIT package name contains ':', which --reglet_out
             # would take for the end of the parameters.
             f"--reglet_opt={reglet_parameters}",
             f"--reglet_out={reglet_out}",
             *protos,
         ]
-        env = dict(os.environ)
-        # betterproto2's compiler formats its output with the `ruff` on PATH: use the pinned one.
-        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-        env["PYTHONPATH"] = f"{Path(__file__).resolve().parent.parent}{os.pathsep}{env.get('PYTHONPATH', '')}"
-        result = subprocess.run(command, cwd=scratch, env=env, capture_output=True, text=True, check=False)
+        result = subprocess.run(command, cwd=scratch, env=_protoc_env(), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise CodegenFailed((result.stderr or result.stdout).strip())
 
@@ -134,7 +122,7 @@ def generate(settings: Settings, out: Path) -> None:
             f"python_package={settings.python_package}",
             f"world={settings.world}",
             f"exports={'+'.join(settings.exports)}",
-            f"proto_root={_display_path(settings.proto_dir)}",
+            f"proto_root={settings.relative(settings.proto_dir)}",
             f"emit_runtime={'false' if settings.provided else 'true'}",
             f"runtime_package={settings.runtime_package}",
             *([f"include_world={settings.include_world}"] if settings.include_world else []),
@@ -180,7 +168,7 @@ def _mark_generated(out: Path, settings: Settings) -> None:
         head = "\n".join(text.splitlines()[:3])
         if any(marker in head for marker in GENERATED_MARKERS):
             continue
-        sources = f"{settings.proto_dir.name}/**/*.proto via betterproto2"
+        sources = f"{settings.relative(settings.proto_dir)}/**/*.proto via betterproto2"
         path.write_text(
             f"# Generated by reglet codegen (codegen/) from {sources}.\n"
             "# DO NOT EDIT: change the .proto files or codegen/ and run `make codegen`.\n" + text,
@@ -192,8 +180,8 @@ def _readme(settings: Settings) -> str:
     return (
         "# generated/ — DO NOT EDIT\n\n"
         "Everything here is written by `make codegen` from the `.proto` files in "
-        f"`{settings.proto_dir.name}/` and the generator in `codegen/`; `make check-codegen` (part of the "
-        "test command) fails when this folder differs from a fresh run.\n\n"
+        f"`{settings.relative(settings.proto_dir)}/` and the generator in `codegen/`; `make check-codegen` (part "
+        "of the test command) fails when this folder differs from a fresh run.\n\n"
         f"- `wit/`: the WIT package `{settings.wit_package}` (one interface per service, world "
         f"`{settings.world}`).\n"
         f"- `python/{settings.python_package}/`: betterproto2 messages, `services.py` (rpc tables), "
@@ -221,34 +209,39 @@ def differences(expected: dict[str, bytes], actual: dict[str, bytes]) -> list[st
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: `python -m codegen [--check]`."""
-    parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
-    parser.add_argument("--check", action="store_true", help="fail when generated/ differs from a fresh run")
-    parser.add_argument("--pyproject", type=Path, default=REPO / "pyproject.toml")
-    args = parser.parse_args(argv)
-    settings = Settings.load(args.pyproject)
+def run(config: Path, *, check: bool, out: TextIO, err: TextIO) -> int:
+    """Generates (or with `check`, compares) out_dir for `config`; 0 done, 1 stale, 2 could not run."""
+    missing = missing_dependencies()
+    if missing:
+        print(f"reglet-sdk codegen: the generator needs {', '.join(missing)}; run `{INSTALL_HINT}`.", file=err)
+        return EXIT_ERROR
+    try:
+        settings = Settings.load(config)
+    except ConfigError as exc:
+        print(f"reglet-sdk codegen: {exc}", file=err)
+        return EXIT_ERROR
+    shown = settings.relative(settings.out_dir)
     with tempfile.TemporaryDirectory(prefix="reglet-generated-") as scratch:
         fresh = Path(scratch) / "generated"
         try:
             generate(settings, fresh)
         except CodegenFailed as exc:
-            print(f"codegen failed:\n{exc}", file=sys.stderr)
-            return 1
-        if args.check:
-            problems = differences(tree(fresh), tree(settings.out_dir))
+            print(f"reglet-sdk codegen: generating from {config} failed:\n{exc}", file=err)
+            return EXIT_ERROR
+        files = tree(fresh)
+        if check:
+            problems = differences(files, tree(settings.out_dir))
             if problems:
                 print(
-                    f"{settings.out_dir.name}/ is stale or was edited by hand:\n  "
-                    + "\n  ".join(problems)
-                    + "\nRun `make codegen` and commit the result.",
-                    file=sys.stderr,
+                    f"{shown}/ is stale or was edited by hand:\n  " + "\n  ".join(problems) + "\n"
+                    f"Run `reglet-sdk codegen --config {config}` and commit the result.",
+                    file=err,
                 )
-                return 1
-            print(f"{settings.out_dir.name}/ is up to date ({len(tree(fresh))} files).")
+                return EXIT_STALE
+            print(f"{shown}/ is up to date ({len(files)} files).", file=out)
             return 0
         if settings.out_dir.exists():
             shutil.rmtree(settings.out_dir)
         shutil.copytree(fresh, settings.out_dir)
-        print(f"wrote {len(tree(fresh))} files to {settings.out_dir.name}/")
-        return 0
+    print(f"wrote {len(files)} files to {shown}/", file=out)
+    return 0

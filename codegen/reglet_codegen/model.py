@@ -8,7 +8,7 @@ collected as `CodegenError`s that name the proto file and line.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from google.protobuf import descriptor_pb2
 from google.protobuf.compiler import plugin_pb2
@@ -178,123 +178,151 @@ def _index_messages(
     return index
 
 
-def build(request: plugin_pb2.CodeGeneratorRequest, options: Options) -> Package:
-    """Reads the services of the files to generate; raises CodegenError listing every problem."""
-    files: Mapping[str, descriptor_pb2.FileDescriptorProto] = {f.name: f for f in request.proto_file}
-    messages = _index_messages(request.proto_file)
-    problems: list[str] = []
-    services: list[Service] = []
-    source_files: list[str] = []
-    python_package = options.python_package
+@dataclass
+class _Reader:
+    """Reads services and rpcs one at a time, collecting every problem instead of stopping at the first."""
 
-    def where(file_name: str, pos: str) -> str:
-        return f"{options.proto_root}/{file_name}:{pos}"
+    options: Options
+    messages: dict[str, tuple[str, descriptor_pb2.DescriptorProto, bool]]
+    problems: list[str] = field(default_factory=list)
+    interface_owner: dict[str, str] = field(default_factory=dict)  # WIT interface -> "Service (file:line)"
 
-    def message_ref(type_name: str, at: str, role: str, rpc: str) -> MessageRef | None:
-        found = messages.get(type_name)
+    def where(self, file_name: str, pos: str) -> str:
+        """How problems and generated code name a place, e.g. "proto/reglet/v1/host.proto:12:3"."""
+        return f"{self.options.proto_root}/{file_name}:{pos}"
+
+    def service(self, file: descriptor_pb2.FileDescriptorProto, file_name: str, s_index: int) -> Service:
+        """The service at `s_index` of `file`, with the rpcs that have no problem."""
+        service = file.service[s_index]
+        s_doc, s_pos = _comments(file, (_FILE_SERVICE, s_index))
+        s_at = self.where(file_name, s_pos)
+        interface = naming.kebab(service.name)
+        if not naming.is_valid_wit_identifier(interface):
+            self.problems.append(
+                f"{s_at}: service {service.name} becomes {interface!r} in WIT, which is not a valid "
+                "WIT identifier (each dash-separated word must start with a letter). Rename the service."
+            )
+        if interface in self.interface_owner:
+            self.problems.append(
+                f"{s_at}: service {service.name} becomes WIT interface {interface!r}, which service "
+                f"{self.interface_owner[interface]} already uses. Rename one of them."
+            )
+        self.interface_owner[interface] = f"{service.name} ({s_at})"
+        methods: list[Method] = []
+        wit_names: dict[str, str] = {}  # WIT function -> "Service.Rpc (file:line)", to report collisions
+        for m_index in range(len(service.method)):
+            method = self.method(file, file_name, (s_index, m_index), wit_names)
+            if method is not None:
+                methods.append(method)
+        ns, pkg_name = self.options.wit_namespace_and_name
+        return Service(
+            name=service.name,
+            full_name=f"{file.package}.{service.name}" if file.package else service.name,
+            proto_package=file.package,
+            proto_file=f"{self.options.proto_root}/{file_name}",
+            wit_interface=interface,
+            binding_module=naming.snake(f"{ns}_{pkg_name}_{interface}".replace("-", "_")),
+            exported=service.name in self.options.exports,
+            methods=tuple(methods),
+            doc=s_doc,
+            location=s_at,
+        )
+
+    def method(
+        self,
+        file: descriptor_pb2.FileDescriptorProto,
+        file_name: str,
+        indexes: tuple[int, int],
+        wit_names: dict[str, str],
+    ) -> Method | None:
+        """The rpc at `indexes` (service, method) of `file`, or None when its messages are unusable."""
+        s_index, m_index = indexes
+        service = file.service[s_index]
+        method = service.method[m_index]
+        m_doc, m_pos = _comments(file, (_FILE_SERVICE, s_index, _SERVICE_METHOD, m_index))
+        at = self.where(file_name, m_pos)
+        rpc = f"{service.name}.{method.name}"
+        if method.client_streaming or method.server_streaming:
+            self.problems.append(
+                f"{at}: rpc {rpc} is streaming; the plugin ABI passes one encoded message each way, "
+                "so streaming rpcs are not supported. Remove `stream`."
+            )
+        wit_name = naming.kebab(method.name)
+        if not naming.is_valid_wit_identifier(wit_name):
+            self.problems.append(
+                f"{at}: rpc {rpc} becomes {wit_name!r} in WIT, which is not a valid WIT identifier "
+                "(each dash-separated word must start with a letter). Rename the rpc."
+            )
+        if wit_name in wit_names:
+            self.problems.append(
+                f"{at}: rpc {rpc} becomes WIT function {wit_name!r}, the same name as rpc "
+                f"{wit_names[wit_name]}. Rename one of them."
+            )
+        wit_names[wit_name] = f"{rpc} ({at})"
+        request_ref = self.message_ref(method.input_type, at, "request", rpc)
+        response_ref = self.message_ref(method.output_type, at, "response", rpc)
+        if response_ref is not None:
+            self.check_error_field(method.output_type, at, rpc)
+        if request_ref is None or response_ref is None:
+            return None
+        return Method(
+            name=method.name,
+            wit_name=wit_name,
+            python_name=naming.python_identifier(naming.snake(method.name)),
+            request=request_ref,
+            response=response_ref,
+            doc=m_doc,
+            location=at,
+        )
+
+    def message_ref(self, type_name: str, at: str, role: str, rpc: str) -> MessageRef | None:
+        """The Python class of an rpc's request or response, or None (and a problem) when it has none."""
+        found = self.messages.get(type_name)
         if found is None:
-            problems.append(f"{at}: rpc {rpc} {role} type {type_name} is not defined in any input file.")
+            self.problems.append(f"{at}: rpc {rpc} {role} type {type_name} is not defined in any input file.")
             return None
         package, message, top_level = found
         if not top_level:
-            problems.append(
+            self.problems.append(
                 f"{at}: rpc {rpc} {role} type {type_name} is a nested message; rpc messages must be "
                 "declared at the top level of a file so every language can name them. Move it out."
             )
             return None
+        python_package = self.options.python_package
         module = ".".join([python_package, *package.split(".")]) if package else python_package
         return MessageRef(full_name=type_name, python_module=module, python_class=message.name)
 
-    interface_owner: dict[str, str] = {}
+    def check_error_field(self, response_type: str, at: str, rpc: str) -> None:
+        """Every response carries `reglet.v1.ErrorDetail error`, so failures are answers, not traps."""
+        response_message = self.messages[response_type][1]
+        error_field = next((f for f in response_message.field if f.name == "error"), None)
+        if (
+            error_field is None
+            or error_field.type_name != ERROR_DETAIL_TYPE
+            or error_field.label == error_field.LABEL_REPEATED
+        ):
+            self.problems.append(
+                f"{at}: rpc {rpc} returns {response_type.lstrip('.')}, which has no "
+                "`reglet.v1.ErrorDetail error` field. Every response must carry one so a failure "
+                "is answered with an error instead of trapping the guest. Add "
+                "`ErrorDetail error = 1;` to the message."
+            )
+
+
+def build(request: plugin_pb2.CodeGeneratorRequest, options: Options) -> Package:
+    """Reads the services of the files to generate; raises CodegenError listing every problem."""
+    files: Mapping[str, descriptor_pb2.FileDescriptorProto] = {f.name: f for f in request.proto_file}
+    reader = _Reader(options, _index_messages(request.proto_file))
+    services: list[Service] = []
+    source_files: list[str] = []
     for file_name in request.file_to_generate:
         file = files[file_name]
         if file.service:
             source_files.append(f"{options.proto_root}/{file_name}")
-        for s_index, service in enumerate(file.service):
-            s_doc, s_pos = _comments(file, (_FILE_SERVICE, s_index))
-            s_at = where(file_name, s_pos)
-            interface = naming.kebab(service.name)
-            if not naming.is_valid_wit_identifier(interface):
-                problems.append(
-                    f"{s_at}: service {service.name} becomes {interface!r} in WIT, which is not a valid "
-                    "WIT identifier (each dash-separated word must start with a letter). Rename the service."
-                )
-            if interface in interface_owner:
-                problems.append(
-                    f"{s_at}: service {service.name} becomes WIT interface {interface!r}, which service "
-                    f"{interface_owner[interface]} already uses. Rename one of them."
-                )
-            interface_owner[interface] = f"{service.name} ({where(file_name, s_pos)})"
-            methods: list[Method] = []
-            wit_names: dict[str, str] = {}
-            for m_index, method in enumerate(service.method):
-                m_doc, m_pos = _comments(file, (_FILE_SERVICE, s_index, _SERVICE_METHOD, m_index))
-                at = where(file_name, m_pos)
-                rpc = f"{service.name}.{method.name}"
-                if method.client_streaming or method.server_streaming:
-                    problems.append(
-                        f"{at}: rpc {rpc} is streaming; the plugin ABI passes one encoded message each way, "
-                        "so streaming rpcs are not supported. Remove `stream`."
-                    )
-                wit_name = naming.kebab(method.name)
-                if not naming.is_valid_wit_identifier(wit_name):
-                    problems.append(
-                        f"{at}: rpc {rpc} becomes {wit_name!r} in WIT, which is not a valid WIT identifier "
-                        "(each dash-separated word must start with a letter). Rename the rpc."
-                    )
-                if wit_name in wit_names:
-                    problems.append(
-                        f"{at}: rpc {rpc} becomes WIT function {wit_name!r}, the same name as rpc "
-                        f"{wit_names[wit_name]}. Rename one of them."
-                    )
-                wit_names[wit_name] = f"{rpc} ({at})"
-                request_ref = message_ref(method.input_type, at, "request", rpc)
-                response_ref = message_ref(method.output_type, at, "response", rpc)
-                if response_ref is not None:
-                    response_message = messages[method.output_type][1]
-                    error_field = next((f for f in response_message.field if f.name == "error"), None)
-                    if (
-                        error_field is None
-                        or error_field.type_name != ERROR_DETAIL_TYPE
-                        or error_field.label == error_field.LABEL_REPEATED
-                    ):
-                        problems.append(
-                            f"{at}: rpc {rpc} returns {method.output_type.lstrip('.')}, which has no "
-                            "`reglet.v1.ErrorDetail error` field. Every response must carry one so a failure "
-                            "is answered with an error instead of trapping the guest. Add "
-                            "`ErrorDetail error = 1;` to the message."
-                        )
-                if request_ref is None or response_ref is None:
-                    continue
-                methods.append(
-                    Method(
-                        name=method.name,
-                        wit_name=wit_name,
-                        python_name=naming.python_identifier(naming.snake(method.name)),
-                        request=request_ref,
-                        response=response_ref,
-                        doc=m_doc,
-                        location=at,
-                    )
-                )
-            ns, pkg_name = options.wit_namespace_and_name
-            services.append(
-                Service(
-                    name=service.name,
-                    full_name=f"{file.package}.{service.name}" if file.package else service.name,
-                    proto_package=file.package,
-                    proto_file=f"{options.proto_root}/{file_name}",
-                    wit_interface=interface,
-                    binding_module=naming.snake(f"{ns}_{pkg_name}_{interface}".replace("-", "_")),
-                    exported=service.name in options.exports,
-                    methods=tuple(methods),
-                    doc=s_doc,
-                    location=s_at,
-                )
-            )
+        services += [reader.service(file, file_name, s_index) for s_index in range(len(file.service))]
     unknown_exports = sorted(options.exports - {s.name for s in services})
     if unknown_exports:
-        problems.append(f"exports names service(s) {', '.join(unknown_exports)}, which no input file defines.")
-    if problems:
-        raise CodegenError(problems)
+        reader.problems.append(f"exports names service(s) {', '.join(unknown_exports)}, which no input file defines.")
+    if reader.problems:
+        raise CodegenError(reader.problems)
     return Package(options=options, services=tuple(services), source_files=tuple(source_files))

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from reglet_codegen.driver import REPO, CodegenFailed, differences, main as codegen_main, run_protoc, tree
+from reglet_codegen.driver import CodegenFailed, differences, run_protoc, tree
+from reglet_sdk.cli import main as cli_main
+from tests.conftest import REPO
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
@@ -152,8 +154,12 @@ def copy_project(target: Path) -> Path:
     return target / "pyproject.toml"
 
 
+def codegen_main(config: Path, *options: str) -> int:
+    return cli_main(["codegen", "--config", str(config), *options])
+
+
 def test_check_codegen_passes_on_a_clean_checkout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert codegen_main(["--check", "--pyproject", str(copy_project(tmp_path))]) == 0
+    assert codegen_main(copy_project(tmp_path), "--check") == 0
     assert "up to date" in capsys.readouterr().out
 
 
@@ -164,15 +170,63 @@ def test_check_codegen_fails_after_a_hand_edit(tmp_path: Path, capsys: pytest.Ca
     stray = tmp_path / "generated" / "wit" / "extra.wit"
     stray.write_text("// not generated\n")
 
-    assert codegen_main(["--check", "--pyproject", str(pyproject)]) == 1
+    assert codegen_main(pyproject, "--check") == 1
     err = capsys.readouterr().err
     assert "differs: python/reglet_abi/reglet/v1/guest.py" in err
     assert "not generated (stray or renamed): wit/extra.wit" in err
-    assert "make codegen" in err
+    assert f"reglet-sdk codegen --config {pyproject}" in err
 
 
 def test_codegen_regenerates_byte_identically(tmp_path: Path) -> None:
     pyproject = copy_project(tmp_path)
     shutil.rmtree(tmp_path / "generated")
-    assert codegen_main(["--pyproject", str(pyproject)]) == 0
+    assert codegen_main(pyproject) == 0
     assert differences(tree(REPO / "generated"), tree(tmp_path / "generated")) == []
+
+
+def test_an_extension_generates_the_same_bytes_outside_the_checkout(extension: Path) -> None:
+    # codegen.toml names no include_dirs: the SDK's reglet/v1 protos come from the SDK itself.
+    shutil.rmtree(extension / "generated")
+    assert codegen_main(extension / "codegen.toml") == 0
+    assert differences(tree(REPO / "examples" / "host_runtime" / "generated"), tree(extension / "generated")) == []
+
+
+@pytest.mark.parametrize(
+    ("config_text", "message"),
+    [
+        (None, "cannot read the codegen config"),
+        ("[tool.reglet-codegen\n", "is not valid TOML"),
+        ("[project]\nname = 'x'\n", "has no [tool.reglet-codegen] table"),
+        (
+            "[tool.reglet-codegen]\nproto_dir = 'proto'\nout_dir = 'generated'\nworld = 'w'\npython_pkg = 'x'\n",
+            "has missing key(s) wit_package, python_package; unknown key(s) python_pkg",
+        ),
+        (
+            "[tool.reglet-codegen]\nproto_dir = 'proto'\nout_dir = '.'\nwit_package = 'a:b@1.0.0'\n"
+            "python_package = 'b'\nworld = 'w'\n",
+            "Give generated files a folder of their own",
+        ),
+        (
+            "[tool.reglet-codegen]\nproto_dir = 'proto'\nout_dir = 'generated'\nwit_package = 'a:b@1.0.0'\n"
+            "python_package = 'b'\nworld = 'w'\nexports = 'Plugin'\n",
+            "exports must be a list of strings, not 'Plugin'",
+        ),
+    ],
+)
+def test_a_bad_config_is_exit_2_with_one_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], config_text: str | None, message: str
+) -> None:
+    config = tmp_path / "codegen.toml"
+    if config_text is not None:
+        config.write_text(config_text)
+    assert codegen_main(config) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("reglet-sdk codegen: ") and message in err
+    assert "Traceback" not in err
+
+
+def test_a_bad_proto_is_exit_2_naming_the_file_and_line(extension: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(FIXTURES / "errors" / "streaming.proto", extension / "proto" / "streaming.proto")
+    assert codegen_main(extension / "codegen.toml", "--check") == 2
+    err = capsys.readouterr().err
+    assert "proto/streaming.proto:10:" in err and "is streaming" in err
