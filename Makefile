@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup codegen check-codegen lint typecheck test run bench clean
+.PHONY: setup codegen check-codegen lint ruff-check format-check typecheck test run bench clean
 
 setup: $(STAMP)
 
@@ -23,14 +23,26 @@ codegen: $(STAMP)
 check-codegen: $(STAMP)
 	for config in pyproject.toml $(EXTENSIONS); do $(BIN)/reglet-sdk codegen --config $$config --check || exit 1; done
 
-lint: $(STAMP)
-	$(BIN)/ruff check reglet_sdk codegen tests examples benchmarks
-	$(BIN)/ruff format --check reglet_sdk codegen tests examples benchmarks
+LINT_PATHS := reglet_sdk codegen tests examples benchmarks
 
-# Each example folder is checked on its own: every plugin folder has its own plugin.py.
+lint: ruff-check format-check
+
+ruff-check: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+
+format-check: $(STAMP)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+
+# Each plugin folder (examples/*/, tests/plugins/*/, tests/*/plugins/*/) is checked on its own: every one
+# has its own module named plugin. The tests import the host-runtime example's generated kvdemo_abi.
+# (pyproject.toml's mypy `exclude` keeps test plugin folders out of the `tests` run, so their files are named.)
 typecheck: $(STAMP)
-	$(BIN)/mypy reglet_sdk benchmarks examples/run.py
+	MYPYPATH=examples/host_runtime/generated/python $(BIN)/mypy reglet_sdk codegen benchmarks examples/run.py tests
 	for folder in examples/*/; do MYPYPATH=generated/python:$${folder}generated/python $(BIN)/mypy "$$folder" || exit 1; done
+	for folder in tests/plugins/*/ tests/*/plugins/*/; do \
+		[ -d "$$folder" ] || continue; \
+		$(BIN)/mypy $$(find "$$folder" -name '*.py' | sort) || exit 1; \
+	done
 
 # The README's test command: everything CI runs.
 test: $(STAMP) check-codegen lint typecheck

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, overload
+from typing import Any, Literal, Protocol, overload
 
 from reglet_abi.reglet.v1 import Result as ResultMessage, ResultStatus, RunMetadata as RunMetadataMessage
 from reglet_sdk.errors import ErrorDetail
@@ -79,11 +79,19 @@ def _iso(value: datetime.datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
+class _ErrorConstructor(Protocol):
+    """The signature of `Result.error(...)` (that is, of `Result.from_error`), so type checkers see it."""
+
+    def __call__(
+        self, detail: ErrorDetail, message: str | None = None, data: Mapping[str, Any] | None = None
+    ) -> Result: ...
+
+
 class _ErrorMember:
     """`Result.error(detail)` builds an error result; `result.error` is that result's ErrorDetail."""
 
     @overload
-    def __get__(self, instance: None, owner: type[Result]) -> Callable[..., Result]: ...
+    def __get__(self, instance: None, owner: type[Result]) -> _ErrorConstructor: ...
     @overload
     def __get__(self, instance: Result, owner: type[Result]) -> ErrorDetail | None: ...
     def __get__(self, instance: Result | None, owner: type[Result]) -> Any:

@@ -7,12 +7,18 @@ from pathlib import Path
 
 import pytest
 from filelock import FileLock
+from hypothesis import settings
 from wasmtime import Config, Engine
 from wasmtime.component import Component
 
 from reglet_sdk.host.compile_cache import CompileCache
 from reglet_sdk.toolchain import component_spec, inspect_plugin
 from reglet_sdk.toolchain.componentize import ComponentSpec, build_cached
+
+# Hypothesis's default 200 ms deadline per example is a timing assertion: on a loaded machine it failed
+# correct code (a Metadata round trip took 350 ms once, 89 ms on the retry). Bounded by max_examples instead.
+settings.register_profile("reglet", deadline=None)
+settings.load_profile("reglet")
 
 REPO = Path(__file__).resolve().parent.parent
 COMPONENT_CACHE = Path(os.environ.get("REGLET_COMPONENT_CACHE", REPO / ".cache" / "components"))

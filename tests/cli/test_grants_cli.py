@@ -6,13 +6,14 @@ import io
 import json
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from reglet_sdk.cli import main
-from reglet_sdk.host.grant_store import GrantsNeeded, GrantStore, decide
-from reglet_sdk.host.rules import parse_rule
+from reglet_sdk.host.grant_store import Answer, GrantsNeeded, GrantStore, decide
+from reglet_sdk.host.rules import Rule, parse_rule
 from tests.conftest import COMPILE_CACHE
 
 ID = ["--config", json.dumps({"op": "exec", "command": "/usr/bin/id", "args": ["-u"]}), "--format", "json"]
@@ -115,14 +116,14 @@ def test_bad_grant_syntax_is_a_usage_error(capabilities_wasm: Path) -> None:
 def test_store_answers_always_are_remembered_with_mode_0600(tmp_path: Path) -> None:
     store = GrantStore(tmp_path / "cfg" / "grants.yaml")
     requested = [parse_rule("exec:/usr/bin/id"), parse_rule("env:HOME"), parse_rule("fs:read:/data/**")]
-    answers = iter(["always", "run", "deny"])
+    answers: Iterator[Answer] = iter(["always", "run", "deny"])
     asked = []
 
-    def ask(rule: object) -> str:
+    def ask(rule: Rule) -> Answer:
         asked.append(str(rule))
         return next(answers)
 
-    decision = decide("p", requested, None, store, ask)  # type: ignore[arg-type]
+    decision = decide("p", requested, None, store, ask)
     assert [str(r) for r in decision.rules] == ["exec:/usr/bin/id", "env:HOME"]
     assert asked == ["exec:/usr/bin/id", "env:HOME", "fs:read:/data/**"]
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
@@ -130,7 +131,7 @@ def test_store_answers_always_are_remembered_with_mode_0600(tmp_path: Path) -> N
     # Next run: the remembered rule is not asked again; the others are.
     asked.clear()
     answers = iter(["deny", "deny"])
-    decide("p", requested, None, store, ask)  # type: ignore[arg-type]
+    decide("p", requested, None, store, ask)
     assert asked == ["env:HOME", "fs:read:/data/**"]
     with pytest.raises(GrantsNeeded) as needed:
         decide("p", requested, None, store, None)

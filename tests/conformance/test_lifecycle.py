@@ -63,8 +63,8 @@ def test_check_success_failure_and_config_error(hello: LoadedPlugin) -> None:
     assert ok.data["length"] == 23
     assert ok.metadata is not None and ok.metadata.plugin_name == "hello" and ok.metadata.sdk_version == "0.1.0"
     assert ok.data["request_id"] == ok.metadata.request_id != ""
-    assert ok.timestamp is not None and ok.metadata.start_time is not None
-    assert ok.metadata.start_time <= ok.metadata.end_time == ok.timestamp  # type: ignore[operator]
+    assert ok.timestamp is not None and ok.metadata.start_time is not None and ok.metadata.end_time is not None
+    assert ok.metadata.start_time <= ok.metadata.end_time == ok.timestamp
 
     failed = hello.check({"name": "ada", "require_name_capitalised": True})
     assert failed.status == "failure"

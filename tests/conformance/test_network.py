@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from reglet_sdk.host import Host, HostConfig, NetworkSettings
+from reglet_sdk.jsonvalue import JSON
 from reglet_sdk.testing.servers import (
     LARGE_BODY,
     LOCALHOST,
@@ -24,6 +25,27 @@ from reglet_sdk.testing.servers import (
 from tests.conftest import COMPILE_CACHE
 
 pytestmark = pytest.mark.component
+
+
+# Result data is JSON; these narrow one value to the shape a test expects (and fail when it is not).
+def text(value: JSON) -> str:
+    assert isinstance(value, str), value
+    return value
+
+
+def integer(value: JSON) -> int:
+    assert isinstance(value, int) and not isinstance(value, bool), value
+    return value
+
+
+def array(value: JSON) -> list[JSON]:
+    assert isinstance(value, list), value
+    return value
+
+
+def obj(value: JSON) -> dict[str, JSON]:
+    assert isinstance(value, dict), value
+    return value
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +78,9 @@ def test_each_record_type(host: Host, dns_wasm: Path, record_type: str, name: st
         plugin = host.load(dns_wasm, grants=[f"network:{name}:53", f"network:{LOCALHOST}:{server.port}"])
         result = plugin.check({"hostname": name, "record_type": record_type, "nameserver": server.nameserver})
     assert result.status == "success", result.error
-    assert sorted(result.data["records"]) == records and result.data["record_count"] == len(records)
+    assert sorted(text(r) for r in array(result.data["records"])) == records and result.data["record_count"] == len(
+        records
+    )
     assert {
         "hostname",
         "record_type",
@@ -68,7 +92,7 @@ def test_each_record_type(host: Host, dns_wasm: Path, record_type: str, name: st
         "is_not_found",
     } <= set(result.data)
     if record_type == "MX":
-        assert sorted(result.data["mx_records"], key=lambda m: m["pref"]) == [
+        assert sorted((obj(m) for m in array(result.data["mx_records"])), key=lambda m: integer(m["pref"])) == [
             {"host": "mail.example.test", "pref": 10},
             {"host": "backup.example.test", "pref": 20},
         ]
@@ -117,7 +141,7 @@ def test_http_get_with_headers_and_expectations(host: Host, http_wasm: Path) -> 
         wrong = plugin.check({"url": server.url("/ok"), "expected_status": 201})
     assert ok.status == "success", ok.error
     assert ok.data["status_code"] == 200 and ok.data["protocol"] == "HTTP/1.1"
-    assert ok.data["headers"]["X-Multi"] == ["a", "b"]
+    assert obj(ok.data["headers"])["X-Multi"] == ["a", "b"]
     assert ok.data["body_sha256"] == hashlib.sha256(b"hello").hexdigest() and ok.data["body_preview"] == "hello"
     assert wrong.status == "failure" and "status 200, expected 201" in wrong.message
 
@@ -201,7 +225,7 @@ def test_tcp_plain_and_tls(host: Host, tcp_wasm: Path, ca: LocalCA) -> None:
     assert connected.data["remote_addr"] == f"{LOCALHOST}:{plain.port}"
     assert tls.status == "success", tls.error
     assert tls.data["tls_version"] == "TLSv1.3" and tls.data["tls_server_name"] == "localhost"
-    assert "O=trustme" in tls.data["tls_cert_issuer"] and tls.data["tls_cert_days_remaining"] > 300
+    assert "O=trustme" in text(tls.data["tls_cert_issuer"]) and integer(tls.data["tls_cert_days_remaining"]) > 300
     assert {"tls_cipher_suite", "tls_cert_subject", "tls_cert_not_after", "local_addr", "response_time_ms"} <= set(
         tls.data
     )
@@ -293,9 +317,11 @@ def test_smtp_plain_starttls_and_implicit_tls(host: Host, smtp_wasm: Path, ca: L
         wrapped = plugin.check({"host": "localhost", "port": implicit.port, "tls": True})
         no_starttls = plugin.check({"host": "localhost", "port": plain.port, "starttls": True})
     assert (
-        greeted.status == "success" and greeted.data["banner"].startswith("220 ") and "tls_version" not in greeted.data
+        greeted.status == "success"
+        and text(greeted.data["banner"]).startswith("220 ")
+        and "tls_version" not in greeted.data
     )
-    assert upgraded.status == "success" and upgraded.data["tls_version"].startswith("TLSv1.")
+    assert upgraded.status == "success" and text(upgraded.data["tls_version"]).startswith("TLSv1.")
     assert wrapped.status == "success" and wrapped.data["tls_server_name"] == "localhost"
     assert no_starttls.status == "failure" and no_starttls.data["error"] == "STARTTLS_FAILED"
 

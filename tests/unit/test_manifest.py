@@ -37,6 +37,8 @@ capabilities:
 def test_the_seed_example_parses() -> None:
     parsed = plugin_yaml.parse(SEED_EXAMPLE)
     caps = parsed.capabilities
+    assert caps.network is not None and caps.fs is not None and caps.env is not None
+    assert caps.exec is not None and caps.kv is not None
     assert (parsed.name, parsed.version, parsed.min_host_version) == ("my-plugin", "1.0.0", "0.1.0")
     assert caps.network.rules[0].hosts == ["api.example.com", "*.google.com"]
     assert caps.network.rules[0].ports == ["443", "80-90"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Generic, TypeVar
 
+import betterproto2
 import pytest
 
 from reglet_abi.reglet.v1 import (
@@ -31,22 +33,34 @@ from reglet_sdk.host.policy import as_policy
 from reglet_sdk.net import checks, dns, http, smtp, tcp
 from reglet_sdk.testing.servers import LocalCA, http_server, make_ca
 
+RequestT = TypeVar("RequestT", bound=betterproto2.Message)
+ResponseT = TypeVar("ResponseT", bound=betterproto2.Message)
 
-class Recorder:
-    def __init__(self, response: object) -> None:
-        self.requests: list[object] = []
+
+class Recorder(Generic[RequestT, ResponseT]):
+    """A fake port (resolver, client, dialer): records each request and answers with one response.
+
+    `request_type` pins the port's request type for the type checker and is checked on every call.
+    """
+
+    def __init__(self, request_type: type[RequestT], response: ResponseT) -> None:
+        self.request_type = request_type
+        self.requests: list[RequestT] = []
         self.response = response
 
-    def __call__(self, request: object) -> object:
+    def __call__(self, request: RequestT) -> ResponseT:
+        assert isinstance(request, self.request_type), request
         self.requests.append(request)
         return self.response
 
 
 def test_dns_resolve_sends_deadline_and_maps_answers() -> None:
-    fake = Recorder(DnsResponse(records=["mx1.test"], mx_records=[MxRecord(host="mx1.test", pref=5)], query_time_ms=3))
+    fake = Recorder(
+        DnsRequest, DnsResponse(records=["mx1.test"], mx_records=[MxRecord(host="mx1.test", pref=5)], query_time_ms=3)
+    )
     deadline = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=10)
     with serving(Context(request_id="r9", deadline=deadline)):
-        answer = dns.resolve("example.test", "mx", nameserver="1.2.3.4", timeout=2, resolver=fake)  # type: ignore[arg-type]
+        answer = dns.resolve("example.test", "mx", nameserver="1.2.3.4", timeout=2, resolver=fake)
     (sent,) = fake.requests
     assert isinstance(sent, DnsRequest) and sent.hostname == "example.test" and sent.nameserver == "1.2.3.4"
     assert sent.context is not None and sent.context.request_id == "r9" and 0 < sent.context.timeout_ms <= 2000
@@ -54,12 +68,14 @@ def test_dns_resolve_sends_deadline_and_maps_answers() -> None:
 
 
 def test_dns_errors_are_typed() -> None:
-    not_found = Recorder(DnsResponse(error=ErrorDetail(type="network", code="LOOKUP_FAILED", is_not_found=True)))
+    not_found = Recorder(
+        DnsRequest, DnsResponse(error=ErrorDetail(type="network", code="LOOKUP_FAILED", is_not_found=True))
+    )
     with pytest.raises(NotFoundError):
-        dns.resolve("x.test", resolver=not_found)  # type: ignore[arg-type]
-    denied = Recorder(DnsResponse(error=ErrorDetail(type="capability", code="network:x.test:53")))
+        dns.resolve("x.test", resolver=not_found)
+    denied = Recorder(DnsRequest, DnsResponse(error=ErrorDetail(type="capability", code="network:x.test:53")))
     with pytest.raises(CapabilityError):
-        dns.lookup_host("x.test", resolver=denied)  # type: ignore[arg-type]
+        dns.lookup_host("x.test", resolver=denied)
     with pytest.raises(ValueError, match="not one of"):
         dns.resolve("x.test", "SRV")
 
@@ -73,6 +89,7 @@ def test_lookup_host_merges_a_and_aaaa() -> None:
 
 def test_http_request_headers_body_and_response_helpers() -> None:
     fake = Recorder(
+        HttpRequest,
         HttpResponse(
             status_code=200,
             headers=[
@@ -81,7 +98,7 @@ def test_http_request_headers_body_and_response_helpers() -> None:
             ],
             body=b'{"ok": true}',
             protocol="HTTP/1.1",
-        )
+        ),
     )
     response = http.post("https://api.test/x", '{"q": 1}', headers={"Accept": ["a", "b"], "X-One": "1"}, client=fake)
     (sent,) = fake.requests
@@ -95,23 +112,29 @@ def test_http_timeout_and_network_errors_are_typed() -> None:
     with pytest.raises(HostTimeoutError):
         http.get(
             "http://x.test",
-            client=Recorder(HttpResponse(error=ErrorDetail(type="timeout", code="TIMEOUT", is_timeout=True))),
-        )  # type: ignore[arg-type]
+            client=Recorder(
+                HttpRequest, HttpResponse(error=ErrorDetail(type="timeout", code="TIMEOUT", is_timeout=True))
+            ),
+        )
     with pytest.raises(NetworkError) as refused:
-        http.get("http://x.test", client=Recorder(HttpResponse(error=ErrorDetail(type="network", code="SSRF_BLOCKED"))))  # type: ignore[arg-type]
+        http.get(
+            "http://x.test",
+            client=Recorder(HttpRequest, HttpResponse(error=ErrorDetail(type="network", code="SSRF_BLOCKED"))),
+        )
     assert refused.value.detail.code == "SSRF_BLOCKED"
 
 
 def test_tcp_dial_and_certificate_days() -> None:
     not_after = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=12, hours=1)
     fake = Recorder(
+        TcpRequest,
         TcpResponse(
             connected=True,
             address="a:443",
             tls=TlsInfo(version="TLSv1.3", peer_certificate=Certificate(subject="CN=a", not_after=not_after)),
-        )
+        ),
     )
-    connection = tcp.dial("a", 443, tls=True, dialer=fake)  # type: ignore[arg-type]
+    connection = tcp.dial("a", 443, tls=True, dialer=fake)
     assert isinstance(fake.requests[0], TcpRequest) and fake.requests[0].tls is True
     assert connection.tls is not None and connection.tls.certificate is not None
     assert connection.tls.certificate.days_remaining() == 12
@@ -119,21 +142,22 @@ def test_tcp_dial_and_certificate_days() -> None:
 
 def test_smtp_connect_and_check_data() -> None:
     fake = Recorder(
+        SmtpRequest,
         SmtpResponse(
             connected=True, address="m:25", banner="220 hi", extensions=["STARTTLS"], tls=TlsInfo(version="TLSv1.2")
-        )
+        ),
     )
-    session = smtp.connect("m", starttls=True, client=fake)  # type: ignore[arg-type]
+    session = smtp.connect("m", starttls=True, client=fake)
     assert (
         isinstance(fake.requests[0], SmtpRequest) and fake.requests[0].starttls and session.extensions == ["STARTTLS"]
     )
-    result = checks.run_smtp_check({"host": "m", "port": 25, "starttls": True}, client=fake)  # type: ignore[arg-type]
+    result = checks.run_smtp_check({"host": "m", "port": 25, "starttls": True}, client=fake)
     assert result.status == "success" and result.data["tls_version"] == "TLSv1.2" and result.data["banner"] == "220 hi"
 
 
 def test_http_check_preview_and_expectations() -> None:
-    fake = Recorder(HttpResponse(status_code=404, body=b"x" * 300))
-    result = checks.run_http_check({"url": "http://x.test", "expected_status": 200}, client=fake)  # type: ignore[arg-type]
+    fake = Recorder(HttpRequest, HttpResponse(status_code=404, body=b"x" * 300))
+    result = checks.run_http_check({"url": "http://x.test", "expected_status": 200}, client=fake)
     assert (
         result.status == "failure"
         and result.data["body_preview"] == "x" * 200

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 import pytest
 
@@ -16,17 +16,19 @@ from reglet_sdk.log import HostLogHandler, attribute
 
 
 class Configurable(plugin.Plugin):
-    def __init__(self, describe: Any = None, schema: Any = b"{}") -> None:
+    """Answers describe() and schema() with whatever a test chose, wrong types included (the casts)."""
+
+    def __init__(self, describe: object = None, schema: object = b"{}") -> None:
         self._describe = describe or Metadata("t", "1.0.0")
         self._schema = schema
 
     def describe(self, ctx: Context) -> Metadata:
         if isinstance(self._describe, Exception):
             raise self._describe
-        return self._describe  # type: ignore[no-any-return]
+        return cast(Metadata, self._describe)
 
     def schema(self, ctx: Context) -> bytes:
-        return self._schema  # type: ignore[no-any-return]
+        return cast(bytes, self._schema)
 
     def check(self, ctx: Context, config: dict[str, Any]) -> Result:
         return Result.success("ok", {"echo": config, "request_id": ctx.request_id})
@@ -47,7 +49,7 @@ def test_register_twice_is_an_error() -> None:
 
 def test_register_refuses_non_plugins() -> None:
     with pytest.raises(plugin.RegistrationError, match="not dict"):
-        plugin.register({})  # type: ignore[arg-type]
+        plugin.register({})  # type: ignore[arg-type]  # on purpose: the runtime check is under test
 
 
 def test_describe_exception_is_a_panic_error() -> None:
@@ -86,6 +88,8 @@ def test_check_passes_config_and_fills_metadata() -> None:
 
 
 class CollectingTransport:
+    """A HostTransport that keeps log requests; any other host function fails the test."""
+
     def __init__(self) -> None:
         self.requests: list[LogRequest] = []
 
@@ -93,10 +97,13 @@ class CollectingTransport:
         self.requests.append(LogRequest.parse(request))
         return bytes(LogResponse())
 
+    def __getattr__(self, rpc: str) -> Callable[[bytes], bytes]:
+        raise AttributeError(f"only log was expected, not {rpc}")
+
 
 def test_log_handler_sends_typed_attributes_natively() -> None:
     transport = CollectingTransport()
-    guest.host.use_transport(transport)  # type: ignore[arg-type]
+    guest.host.use_transport(transport)
     logger = logging.getLogger("adapter-test")
     logger.addHandler(HostLogHandler())
     logger.setLevel(logging.INFO)

@@ -20,9 +20,9 @@ def test_constructors() -> None:
     assert error.status == "error" and error.error is detail and error.message == "refused"
     assert Result.success().error is None
     with pytest.raises(TypeError, match="takes an ErrorDetail"):
-        Result.error("boom")  # type: ignore[arg-type]
+        Result.error("boom")  # type: ignore[arg-type]  # on purpose: the runtime check is under test
     with pytest.raises(ValueError, match="status must be"):
-        Result("maybe")  # type: ignore[arg-type]
+        Result("maybe")  # type: ignore[arg-type]  # on purpose: the runtime check is under test
 
 
 def test_result_round_trips_through_the_abi() -> None:

@@ -89,8 +89,7 @@ class Capabilities(plugin.Plugin):
                     return Result.success("connected", {"ok": True})
             except OSError as exc:
                 return Result.success("failed", describe_os_error(exc))
-        response = guest.host.tcp_connect(TcpRequest(host="127.0.0.1", port=probe.port))
-        error = response.error
+        error = guest.host.tcp_connect(TcpRequest(host="127.0.0.1", port=probe.port)).error
         return Result.success(
             "tcp", {"ok": error is None, "type": error.type if error else "", "code": error.code if error else ""}
         )

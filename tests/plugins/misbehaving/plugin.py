@@ -60,7 +60,7 @@ class Misbehaving(plugin.Plugin):
             while True:
                 hoard.append(bytearray(4 << 20))
         if mode == "wrong-type":
-            return {"not": "a Result"}  # type: ignore[return-value]
+            return {"not": "a Result"}  # type: ignore[return-value]  # on purpose: the adapter must refuse it
         if mode == "bad-data":
             return Result.success("bad", {"when": object()})
         if mode == "log":
