@@ -12,8 +12,9 @@ Never through a shell. The environment is prepared by host.exec.
   bytes and the rest is read and discarded (memory stays bounded, the command never blocks on a full
   pipe).
 - The host waits on its selector with a timeout, never polling: at the deadline it asks for the kill
-  and gives the tree `KILL_GRACE` seconds to go; then it closes the pipes and returns whatever the
-  supervisor did (a supervisor that does not answer has its process group killed).
+  and gives the tree `KILL_GRACE` seconds to go; then it closes the pipes and returns. A supervisor
+  that died without answering (the command killed it) has its process group killed; one still busy
+  past the grace (a process it cannot kill) is left to finish and is reaped in the background.
 """
 
 from __future__ import annotations

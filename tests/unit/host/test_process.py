@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from reglet_sdk.host import process
 from reglet_sdk.host.process import SupervisorLost, run_command
 
 SH = "/bin/sh"
@@ -199,6 +200,22 @@ def test_a_command_that_kills_its_supervisor_is_an_error_and_its_group_dies(tmp_
             max_output=100,
         )
     for _ in range(40):  # killed, but no longer our descendants: nobody here waits for them to go
+        if not processes_with(sleep):
+            break
+        time.sleep(0.05)
+    assert processes_with(sleep) == []
+
+
+def test_a_supervisor_still_killing_past_the_grace_finishes_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(process, "KILL_GRACE", 0.0001)  # returns before the supervisor has answered
+    sleep = unique_sleep()
+    outcome = run_command(
+        ["/bin/sh", "-c", f"setsid sleep {sleep} & sleep 60"], cwd=str(tmp_path), env={}, timeout=1, max_output=100
+    )
+    assert outcome.is_timeout and outcome.exit_code == -1
+    for _ in range(100):
         if not processes_with(sleep):
             break
         time.sleep(0.05)
