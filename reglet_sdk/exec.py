@@ -6,11 +6,12 @@
     active = response.exit_code == 0
 
 The host runs the command only when the plugin was granted it (`exec:/usr/bin/systemctl`), never
-through a shell, with only the environment the request gives (hardened: LD_*, DYLD_*, IFS, BASH_ENV,
-... are dropped; PATH, PYTHONPATH, ... pass only with an env grant), stdin closed, stdout and stderr
-capped at 10 MiB each, and a timeout (the smallest of the request's, the call's remaining time and
-the host's maximum) that kills the command's whole process group. A non-zero exit is a normal
-response; a command that could not be run raises ExecError (CapabilityError when not granted).
+through a shell, with only the environment the request gives (an allow-list: LANG, LANGUAGE, LC_*
+and TZ, plus the variables an env grant names; any other variable is refused with a HostCallError
+and nothing runs), stdin closed, stdout and stderr capped at 10 MiB each, and a timeout (the
+smallest of the request's, the call's remaining time and the host's maximum). Everything the
+command starts, even in new sessions, is killed when it exits or times out. A non-zero exit is a
+normal response; a command that could not be run raises ExecError (CapabilityError when not granted).
 
 For unit tests, pass any object with the CommandRunner protocol as `runner=`: no WebAssembly needed.
 """

@@ -68,14 +68,24 @@ def test_bare_command_names_resolve_on_the_host_search_path(host: Host, capabili
     assert data["ok"] and data["stdout"].strip() == str(os.getuid())
 
 
-def test_ld_preload_never_reaches_the_child_and_path_needs_a_grant(host: Host, capabilities_wasm: Path) -> None:
-    env = ["LD_PRELOAD=/tmp/evil.so", "DYLD_INSERT_LIBRARIES=/x", "BASH_ENV=/x", "PATH=/opt/evil", "FOO=bar"]
-    without = probe(plugin(host, capabilities_wasm, "exec:/usr/bin/env"), op="exec", command="/usr/bin/env", env=env)
-    assert without["stdout"].splitlines() == ["FOO=bar"]
+def test_the_command_environment_is_the_safe_set_and_what_env_rules_grant(host: Host, capabilities_wasm: Path) -> None:
+    env = ["PATH=/opt/evil", "FOO=bar", "LANG=C.UTF-8"]
+    refused = probe(plugin(host, capabilities_wasm, "exec:/usr/bin/env"), op="exec", command="/usr/bin/env", env=env)
+    assert refused == {"ok": False, "type": "validation", "code": "ENV_NOT_ALLOWED"}
     granted = probe(
-        plugin(host, capabilities_wasm, "exec:/usr/bin/env", "env:PATH"), op="exec", command="/usr/bin/env", env=env
+        plugin(host, capabilities_wasm, "exec:/usr/bin/env", "env:PATH", "env:FOO"),
+        op="exec",
+        command="/usr/bin/env",
+        env=env,
     )
-    assert sorted(granted["stdout"].splitlines()) == ["FOO=bar", "PATH=/opt/evil"]
+    assert sorted(granted["stdout"].splitlines()) == ["FOO=bar", "LANG=C.UTF-8", "PATH=/opt/evil"]
+    loader = probe(
+        plugin(host, capabilities_wasm, "exec:/usr/bin/env", "env:*"),
+        op="exec",
+        command="/usr/bin/env",
+        env=["LD_PRELOAD=/tmp/evil.so"],
+    )
+    assert loader == {"ok": False, "type": "validation", "code": "ENV_NOT_ALLOWED"}
 
 
 def test_working_directory_must_be_granted(host: Host, capabilities_wasm: Path, tree: Path) -> None:

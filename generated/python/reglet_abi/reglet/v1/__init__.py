@@ -629,7 +629,8 @@ class ExecRequest(betterproto2.Message):
     env: "list[str]" = betterproto2.field(5, betterproto2.TYPE_STRING, repeated=True)
     """
     The child's whole environment as "KEY=VALUE" pairs; the host's own environment is never
-    inherited. Dangerous variables (LD_*, DYLD_*, IFS, BASH_ENV, ...) are dropped by the host.
+    inherited. An allow-list: LANG, LANGUAGE, LC_* and TZ (plain names) and the variables an env
+    rule grants; anything else is refused (validation error ENV_NOT_ALLOWED) and nothing runs.
     """
 
     timeout_ms: "int" = betterproto2.field(6, betterproto2.TYPE_UINT32)
