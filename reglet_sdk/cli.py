@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 import threading
 import time
@@ -31,17 +32,26 @@ from reglet_sdk.host.config import NetworkSettings
 from reglet_sdk.host.grant_store import (
     GrantsNeeded,
     GrantStore,
-    StrictModeRefusal,
+    GrantStoreError,
+    PluginIdentity,
     decide,
     prompt_on_terminal,
-    refuse_broad,
 )
 from reglet_sdk.host.rules import Rule, RuleError, parse_rule, rules_from_grant_set
+from reglet_sdk.host.strict import StrictModeRefusal, refuse_broad, why_broad
 from reglet_sdk.results import Result
 from reglet_sdk.toolchain.componentize import BuildError
 from reglet_sdk.toolchain.plugin_yaml import ManifestError, parse_grants
 
 EXIT_SUCCESS, EXIT_FAILURE, EXIT_ERROR = 0, 1, 2
+MAX_TIMEOUT = 86400.0
+"""Largest --timeout in seconds (one day)."""
+MAX_MEMORY_MIB = 4096
+"""Largest --memory-limit: a 32-bit WebAssembly memory holds at most 4 GiB."""
+MAX_INPUT_BYTES = 16 << 20
+"""Largest --config @FILE or --grants FILE read."""
+MAX_CONFIG_DEPTH = 100
+"""Deepest nesting of lists and objects accepted in a config."""
 _EXIT_BY_STATUS = {"success": EXIT_SUCCESS, "failure": EXIT_FAILURE, "error": EXIT_ERROR}
 
 
@@ -114,33 +124,77 @@ def _add_limits(command: argparse.ArgumentParser) -> None:
     )
 
 
+def read_input(path: Path, flag: str) -> str:
+    """The text of a file named on the command line (UTF-8, at most MAX_INPUT_BYTES); UsageError otherwise."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot be read ({exc.strerror}).") from exc
+    if len(data) > MAX_INPUT_BYTES:
+        raise UsageError(f"{flag} {path}: the file is larger than {MAX_INPUT_BYTES >> 20} MiB.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{flag} {path}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x}); pass a JSON or YAML file."
+        ) from exc
+
+
 def load_config(value: str) -> dict[str, Any]:
     """The check config from `--config`: JSON text, or @FILE holding JSON or YAML."""
     source = "--config"
     text = value
+    yaml_file = False
     if value.startswith("@"):
         path = Path(value[1:])
         source = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"--config {value}: cannot read {path} ({exc.strerror}).") from exc
-        if path.suffix in (".yaml", ".yml"):
-            import yaml
-
-            try:
-                loaded = yaml.safe_load(text)
-            except yaml.YAMLError as exc:
-                raise UsageError(f"{path} is not valid YAML: {exc}") from exc
-            return _config_object(loaded, source)
+        text = read_input(path, "--config")
+        yaml_file = path.suffix in (".yaml", ".yml")
     try:
-        loaded = json.loads(text)
+        loaded = _parse_yaml(text) if yaml_file else _parse_json(text, source)
+    except RecursionError as exc:
+        raise UsageError(f"{source} nests too deeply (at most {MAX_CONFIG_DEPTH} levels are accepted).") from exc
+    _check_depth(loaded, source)
+    return _config_object(loaded, source)
+
+
+def _parse_json(text: str, source: str) -> object:
+    try:
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"{source} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}). "
             """Quote it for the shell, e.g. --config '{"name": "Ada"}', or use --config @config.json."""
         ) from exc
-    return _config_object(loaded, source)
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise UsageError(f"{source} is not a config this host accepts: {exc}.") from exc
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _parse_yaml(text: str) -> object:
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise UsageError(f"--config is not valid YAML: {' '.join(str(exc).split())}") from exc
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise UsageError(f"--config is not a config this host accepts: {exc}.") from exc
+
+
+def _check_depth(value: object, source: str) -> None:
+    """UsageError when lists and objects nest deeper than MAX_CONFIG_DEPTH (walked without recursion)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (list, dict)):
+            if depth > MAX_CONFIG_DEPTH:
+                raise UsageError(f"{source} nests deeper than {MAX_CONFIG_DEPTH} levels of lists and objects.")
+            pending += [(child, depth + 1) for child in (item.values() if isinstance(item, dict) else item)]
 
 
 def _config_object(value: object, source: str) -> dict[str, Any]:
@@ -169,10 +223,14 @@ def _configure_logging(verbose: int, stream: TextIO) -> None:
 
 
 def _host(args: argparse.Namespace) -> Host:
-    if args.timeout <= 0:
-        raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout}.")
-    if args.memory_limit <= 0:
-        raise UsageError(f"--memory-limit must be a positive number of MiB, not {args.memory_limit}.")
+    if not (math.isfinite(args.timeout) and 0 < args.timeout <= MAX_TIMEOUT):
+        raise UsageError(
+            f"--timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, not {args.timeout}."
+        )
+    if not 1 <= args.memory_limit <= MAX_MEMORY_MIB:
+        raise UsageError(
+            f"--memory-limit must be a whole number of MiB from 1 to {MAX_MEMORY_MIB}, not {args.memory_limit}."
+        )
     ca_bundle = getattr(args, "ca_bundle", None)
     if ca_bundle is not None and not ca_bundle.is_file():
         raise UsageError(f"--ca-bundle {ca_bundle}: no such file (a PEM file of CA certificates).")
@@ -238,7 +296,9 @@ def _describe_text(info: PluginDescription) -> str:
         lines.append("  capabilities: none requested")
     else:
         lines.append("  capabilities requested (risk):")
-        lines += [f"    {rule}   ({rule.risk}{', broad: ' + rule.broad if rule.broad else ''})" for rule in rules]
+        lines += [
+            f"    {rule}   ({rule.risk}{', broad: ' + why if (why := why_broad(rule)) else ''})" for rule in rules
+        ]
     if info.examples:
         lines.append("  examples (reglet-sdk test):")
         lines += [
@@ -309,9 +369,7 @@ def explicit_grants(args: argparse.Namespace, requested: list[Rule]) -> list[Rul
             raise UsageError(f"--grant {exc}") from exc
     if args.grants:
         try:
-            rules += rules_from_grant_set(parse_grants(args.grants.read_text(encoding="utf-8"), args.grants))
-        except OSError as exc:
-            raise UsageError(f"--grants {args.grants}: cannot be read ({exc.strerror}).") from exc
+            rules += rules_from_grant_set(parse_grants(read_input(args.grants, "--grants"), args.grants))
         except (ManifestError, RuleError) as exc:
             raise UsageError(f"--grants {exc}") from exc
     return rules
@@ -331,8 +389,12 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with _host(args) as host:
         plugin = host.load(args.plugin)
         requested = plugin.requested_rules
-        ask = prompt_on_terminal(plugin.name, _terminal_prompt(err)) if sys.stdin.isatty() else None
-        decision = decide(plugin.name, requested, explicit_grants(args, requested), GrantStore(), ask)
+        identity = PluginIdentity(plugin.name, plugin.sha256)
+        ask = prompt_on_terminal(str(identity), _terminal_prompt(err)) if sys.stdin.isatty() else None
+        store = GrantStore()
+        decision = decide(identity, requested, explicit_grants(args, requested), store, ask)
+        for warning in store.warnings:
+            print(f"reglet-sdk check: warning: {warning}", file=err)
         if args.security == "strict":
             refuse_broad(decision.rules)
         plugin.grant(decision.rules)
@@ -404,7 +466,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args, out, err)
-    except (UsageError, BuildError, PluginLoadError, GrantsNeeded, StrictModeRefusal, RuleError) as exc:
+    except (
+        UsageError,
+        BuildError,
+        PluginLoadError,
+        GrantsNeeded,
+        GrantStoreError,
+        StrictModeRefusal,
+        RuleError,
+    ) as exc:
         print(f"reglet-sdk {args.command}: {exc}", file=err)
         return EXIT_ERROR
     except PluginCallError as exc:
