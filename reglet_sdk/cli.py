@@ -124,7 +124,7 @@ def _add_limits(command: argparse.ArgumentParser) -> None:
     )
 
 
-def read_input(path: Path, flag: str) -> str:
+def read_input(path: Path, flag: str, expected: str) -> str:
     """The text of a file named on the command line (UTF-8, at most MAX_INPUT_BYTES); UsageError otherwise."""
     try:
         with path.open("rb") as handle:
@@ -137,7 +137,7 @@ def read_input(path: Path, flag: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError(
-            f"{flag} {path}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x}); pass a JSON or YAML file."
+            f"{flag} {path}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x}); pass {expected}."
         ) from exc
 
 
@@ -149,10 +149,10 @@ def load_config(value: str) -> dict[str, Any]:
     if value.startswith("@"):
         path = Path(value[1:])
         source = str(path)
-        text = read_input(path, "--config")
+        text = read_input(path, "--config", "a JSON or YAML file")
         yaml_file = path.suffix in (".yaml", ".yml")
     try:
-        loaded = _parse_yaml(text) if yaml_file else _parse_json(text, source)
+        loaded = _parse_yaml(text, source) if yaml_file else _parse_json(text, source)
     except RecursionError as exc:
         raise UsageError(f"{source} nests too deeply (at most {MAX_CONFIG_DEPTH} levels are accepted).") from exc
     _check_depth(loaded, source)
@@ -167,23 +167,32 @@ def _parse_json(text: str, source: str) -> object:
             f"{source} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}). "
             """Quote it for the shell, e.g. --config '{"name": "Ada"}', or use --config @config.json."""
         ) from exc
-    except ValueError as exc:  # e.g. an integer of more digits than Python converts
-        raise UsageError(f"{source} is not a config this host accepts: {exc}.") from exc
+    except ValueError as exc:
+        raise _unaccepted(source, exc) from exc
+
+
+def _unaccepted(source: str, exc: ValueError) -> UsageError:
+    if "integer string conversion" in str(exc):
+        return UsageError(
+            f"{source} is not a config this host accepts: it holds an integer of more than "
+            f"{sys.get_int_max_str_digits()} digits; pass such a number as a string."
+        )
+    return UsageError(f"{source} is not a config this host accepts: {exc}.")
 
 
 def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _parse_yaml(text: str) -> object:
+def _parse_yaml(text: str, source: str) -> object:
     import yaml
 
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise UsageError(f"--config is not valid YAML: {' '.join(str(exc).split())}") from exc
-    except ValueError as exc:  # e.g. an integer of more digits than Python converts
-        raise UsageError(f"--config is not a config this host accepts: {exc}.") from exc
+        raise UsageError(f"{source} is not valid YAML: {' '.join(str(exc).split())}") from exc
+    except ValueError as exc:
+        raise _unaccepted(source, exc) from exc
 
 
 def _check_depth(value: object, source: str) -> None:
@@ -369,7 +378,9 @@ def explicit_grants(args: argparse.Namespace, requested: list[Rule]) -> list[Rul
             raise UsageError(f"--grant {exc}") from exc
     if args.grants:
         try:
-            rules += rules_from_grant_set(parse_grants(read_input(args.grants, "--grants"), args.grants))
+            rules += rules_from_grant_set(
+                parse_grants(read_input(args.grants, "--grants", "a YAML file with a capabilities: block"), args.grants)
+            )
         except (ManifestError, RuleError) as exc:
             raise UsageError(f"--grants {exc}") from exc
     return rules
@@ -392,9 +403,11 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         identity = PluginIdentity(plugin.name, plugin.sha256)
         ask = prompt_on_terminal(str(identity), _terminal_prompt(err)) if sys.stdin.isatty() else None
         store = GrantStore()
-        decision = decide(identity, requested, explicit_grants(args, requested), store, ask)
-        for warning in store.warnings:
-            print(f"reglet-sdk check: warning: {warning}", file=err)
+        try:
+            decision = decide(identity, requested, explicit_grants(args, requested), store, ask)
+        finally:  # also when the decision fails: the warning may be why
+            for warning in store.warnings:
+                print(f"reglet-sdk check: warning: {warning}", file=err)
         if args.security == "strict":
             refuse_broad(decision.rules)
         plugin.grant(decision.rules)

@@ -72,6 +72,17 @@ class GrantsNeeded(Exception):
         )
 
 
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks = []
+    while limit > 0:
+        chunk = os.read(fd, min(limit, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        limit -= len(chunk)
+    return b"".join(chunks)
+
+
 @dataclass
 class _Stored:
     name: str
@@ -87,7 +98,7 @@ class GrantStore:
         """Problems that did not stop the store from working (e.g. an old name-keyed store ignored)."""
 
     def _fail(self, problem: str, fix: str) -> GrantStoreError:
-        return GrantStoreError(f"the grants store {self.path} {problem}. {fix}")
+        return GrantStoreError(f"the grants store {self.path} {problem}. {fix}.")
 
     def _check_private(self, info: os.stat_result, what: str, where: Path) -> None:
         if info.st_uid != os.getuid():
@@ -123,12 +134,14 @@ class GrantStore:
             return None
         except OSError as exc:
             raise self._fail(f"cannot be read ({exc.strerror})", "Fix or remove it") from exc
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
+        try:
+            info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 raise self._fail("is not a regular file", "Remove it, or set REGLET_GRANTS_STORE to a file")
             self._check_private(info, "the file", self.path)
-            data = handle.read(MAX_STORE_BYTES + 1)
+            data = _read_at_most(fd, MAX_STORE_BYTES + 1)
+        finally:
+            os.close(fd)
         if len(data) > MAX_STORE_BYTES:
             raise self._fail(f"is larger than {MAX_STORE_BYTES >> 20} MiB", "It is not a grants store; remove it")
         try:

@@ -7,6 +7,8 @@ import io
 import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ import yaml
 from reglet_sdk.cli import main
 from reglet_sdk.host.grant_store import GrantsNeeded, GrantStore, PluginIdentity, decide
 from reglet_sdk.host.rules import parse_rule
+from tests.cli.terminal import run_answering
 from tests.conftest import COMPILE_CACHE
 
 P = PluginIdentity("p", "ab" * 32)
@@ -161,41 +164,12 @@ def test_ca_bundle_flag_trusts_a_private_ca(http_wasm: Path, tmp_path: Path) -> 
 
 @pytest.mark.component
 def test_terminal_prompt_asks_and_remembers_always(capabilities_wasm: Path, tmp_path: Path) -> None:
-    import pty
-    import select
-    import subprocess
-    import sys
-    import time
-
     store = tmp_path / "prompted" / "grants.yaml"
     env = {**os.environ, "REGLET_GRANTS_STORE": str(store), "REGLET_CACHE_DIR": str(COMPILE_CACHE.parent)}
-    controller, terminal = pty.openpty()
     command = [str(Path(sys.executable).parent / "reglet-sdk"), "check", str(capabilities_wasm), *ID]
-    process = subprocess.Popen(command, stdin=terminal, stdout=subprocess.PIPE, stderr=terminal, env=env)
-    os.close(terminal)
     answers = {b"exec:/usr/bin/id": b"a\n", b"env:REGLET_TEST_*": b"r\n"}  # always / this run only
-    seen = b""
-    deadline = time.monotonic() + 120
-    try:
-        while process.poll() is None and time.monotonic() < deadline:
-            ready, _, _ = select.select([controller], [], [], 0.2)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(controller, 4096)
-            except OSError:
-                break
-            seen += chunk
-            if seen.count(b"Allow?") > seen.count(b"\x00ANSWERED"):
-                asked = seen.rsplit(b"requests ", 1)[1].split(b" ", 1)[0]
-                os.write(controller, answers[asked])
-                seen += b"\x00ANSWERED"
-        out, _ = process.communicate(timeout=60)
-    finally:
-        os.close(controller)
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 0, seen.decode(errors="replace")
+    code, out, seen = run_answering(command, env, answers)
+    assert code == 0, seen.decode(errors="replace")
     digest = hashlib.sha256(capabilities_wasm.read_bytes()).hexdigest()
     asked = f"capabilities (sha256 {digest[:16]}) requests exec:/usr/bin/id (risk: critical). Allow? [r]un once"
     assert asked.encode() in seen
@@ -211,3 +185,27 @@ def test_terminal_prompt_asks_and_remembers_always(capabilities_wasm: Path, tmp_
     )
     assert again.returncode == 2
     assert "env:REGLET_TEST_*" in again.stderr and "exec:/usr/bin/id" not in again.stderr.split("Grant them")[0]
+
+
+def test_store_is_keyed_by_component_and_drops_name_keyed_entries_when_written(tmp_path: Path) -> None:
+    store = GrantStore(tmp_path / "cfg" / "grants.yaml")
+    store.path.parent.mkdir(mode=0o700)
+    store.path.write_text(yaml.safe_dump({"plugins": {"p": ["exec:/usr/bin/id"]}}))
+    store.path.chmod(0o600)
+    assert store.rules_for(P) == [] and "by plugin name ('p')" in store.warnings[0]
+    other = PluginIdentity("p", "cd" * 32)  # same name, other bytes
+    store.add(P, [parse_rule("exec:/usr/bin/id")])
+    store.add(PluginIdentity("renamed", P.sha256), [parse_rule("env:HOME")])
+    assert yaml.safe_load(store.path.read_text()) == {
+        "components": {P.sha256: {"name": "renamed", "rules": ["exec:/usr/bin/id", "env:HOME"]}}
+    }
+    assert store.rules_for(other) == []
+    assert str(P) == f"p (sha256 {'ab' * 8})"
+
+
+def test_end_of_input_at_the_prompt_denies() -> None:
+    from reglet_sdk.host.grant_store import prompt_on_terminal
+
+    replies = iter(["maybe\n", ""])
+    ask = prompt_on_terminal("p", lambda _question: next(replies))
+    assert ask(parse_rule("exec:/usr/bin/id")) == "deny"

@@ -37,6 +37,7 @@ capabilities:
 def test_the_seed_example_parses() -> None:
     parsed = plugin_yaml.parse(SEED_EXAMPLE)
     caps = parsed.capabilities
+    assert caps.network and caps.fs and caps.env and caps.exec and caps.kv
     assert (parsed.name, parsed.version, parsed.min_host_version) == ("my-plugin", "1.0.0", "0.1.0")
     assert caps.network.rules[0].hosts == ["api.example.com", "*.google.com"]
     assert caps.network.rules[0].ports == ["443", "80-90"]
@@ -99,7 +100,10 @@ CAPS = "name: a\nversion: 1.0.0\ncapabilities:\n"
             CAPS + "  fs:\n    rules:\n      - read: [data/**]\n",
             "capabilities.fs.rules[0].read[0]: 'fs:read:data/**' is refused: its path is relative",
         ),
-        (CAPS + "  exec:\n    commands: ['']\n", "capabilities.exec.commands[0]: 'exec:' is refused: its pattern is empty"),
+        (
+            CAPS + "  exec:\n    commands: ['']\n",
+            "capabilities.exec.commands[0]: 'exec:' is refused: its pattern is empty",
+        ),
         (
             CAPS + '  env:\n    vars: ["A\\e[2K"]\n',
             "capabilities.env.vars[0]: 'env:A\\x1b[2K' is refused: it contains the control character '\\x1b'",
@@ -128,6 +132,7 @@ def test_capabilities_are_stored_normalised() -> None:
         "  network:\n    rules:\n      - hosts: ['API.Example.com.']\n        ports: ['0443']\n"
     )
     caps = plugin_yaml.parse(text).capabilities
+    assert caps.fs is not None and caps.exec is not None and caps.network is not None
     assert caps.fs.rules[0].read == ["/data/in"] and caps.exec.commands == ["/usr/bin/uname"]
     assert caps.network.rules[0].hosts == ["api.example.com"] and caps.network.rules[0].ports == ["443"]
 
@@ -135,7 +140,10 @@ def test_capabilities_are_stored_normalised() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("capabilities:\n  exec:\n    commands: [/usr/bin/../bin/sh]\n", "grants.yaml:3: capabilities.exec.commands[0]"),
+        (
+            "capabilities:\n  exec:\n    commands: [/usr/bin/../bin/sh]\n",
+            "grants.yaml:3: capabilities.exec.commands[0]",
+        ),
         ("capabilities: \x00\n", "grants.yaml: not valid YAML"),
         ("[" * 100_000, "grants.yaml"),
     ],
