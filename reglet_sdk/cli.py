@@ -52,6 +52,8 @@ MAX_INPUT_BYTES = 16 << 20
 """Largest --config @FILE or --grants FILE read."""
 MAX_CONFIG_DEPTH = 100
 """Deepest nesting of lists and objects accepted in a config."""
+MAX_CONFIG_VALUES = 1_000_000
+"""Most values (of any kind, at any depth) accepted in a config."""
 _EXIT_BY_STATUS = {"success": EXIT_SUCCESS, "failure": EXIT_FAILURE, "error": EXIT_ERROR}
 
 
@@ -130,7 +132,7 @@ def read_input(path: Path, flag: str, expected: str) -> str:
         with path.open("rb") as handle:
             data = handle.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
-        raise UsageError(f"{flag} {path}: cannot be read ({exc.strerror}).") from exc
+        raise UsageError(f"{flag}: cannot read {path} ({exc.strerror}).") from exc
     if len(data) > MAX_INPUT_BYTES:
         raise UsageError(f"{flag} {path}: the file is larger than {MAX_INPUT_BYTES >> 20} MiB.")
     try:
@@ -155,7 +157,7 @@ def load_config(value: str) -> dict[str, Any]:
         loaded = _parse_yaml(text, source) if yaml_file else _parse_json(text, source)
     except RecursionError as exc:
         raise UsageError(f"{source} nests too deeply (at most {MAX_CONFIG_DEPTH} levels are accepted).") from exc
-    _check_depth(loaded, source)
+    _check_shape(loaded, source)
     return _config_object(loaded, source)
 
 
@@ -195,11 +197,20 @@ def _parse_yaml(text: str, source: str) -> object:
         raise _unaccepted(source, exc) from exc
 
 
-def _check_depth(value: object, source: str) -> None:
-    """UsageError when lists and objects nest deeper than MAX_CONFIG_DEPTH (walked without recursion)."""
+def _check_shape(value: object, source: str) -> None:
+    """UsageError for a config too deep, too large (YAML aliases included) or holding NaN/infinity.
+
+    Walked without recursion, and bounded: a YAML alias bomb stops at MAX_CONFIG_VALUES.
+    """
     pending = [(value, 1)]
+    seen = 0
     while pending:
         item, depth = pending.pop()
+        seen += 1
+        if seen > MAX_CONFIG_VALUES:
+            raise UsageError(f"{source} holds more than {MAX_CONFIG_VALUES} values (YAML aliases counted each time).")
+        if isinstance(item, float) and not math.isfinite(item):
+            raise UsageError(f"{source} holds {item}, which is not a JSON number.")
         if isinstance(item, (list, dict)):
             if depth > MAX_CONFIG_DEPTH:
                 raise UsageError(f"{source} nests deeper than {MAX_CONFIG_DEPTH} levels of lists and objects.")
@@ -234,11 +245,11 @@ def _configure_logging(verbose: int, stream: TextIO) -> None:
 def _host(args: argparse.Namespace) -> Host:
     if not (math.isfinite(args.timeout) and 0 < args.timeout <= MAX_TIMEOUT):
         raise UsageError(
-            f"--timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, not {args.timeout}."
+            f"--timeout must be a positive number of seconds, at most {MAX_TIMEOUT:g}, not {args.timeout}."
         )
     if not 1 <= args.memory_limit <= MAX_MEMORY_MIB:
         raise UsageError(
-            f"--memory-limit must be a whole number of MiB from 1 to {MAX_MEMORY_MIB}, not {args.memory_limit}."
+            f"--memory-limit must be a positive number of MiB, at most {MAX_MEMORY_MIB}, not {args.memory_limit}."
         )
     ca_bundle = getattr(args, "ca_bundle", None)
     if ca_bundle is not None and not ca_bundle.is_file():

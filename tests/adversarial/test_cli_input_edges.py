@@ -36,6 +36,11 @@ def _nested(depth: int) -> str:
     return '{"a": ' + "[" * depth + "]" * depth + "}"
 
 
+_ALIAS_BOMB = (
+    "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 10))
+).encode()
+
 CONFIG_FILES: list[tuple[str, bytes, tuple[str, ...]]] = [
     ("deep.json", _nested(100_000).encode(), ("nests",)),
     ("deep.yaml", ("a: " + "[" * 100_000 + "]" * 100_000).encode(), ("nests",)),
@@ -46,6 +51,8 @@ CONFIG_FILES: list[tuple[str, bytes, tuple[str, ...]]] = [
     ("binary.yaml", BINARY, ("not UTF-8 text",)),
     ("nan.json", b'{"a": NaN}', ("NaN is not a JSON number",)),
     ("control.yaml", b"a: \x1b[2K\x00", ("not valid YAML",)),
+    ("inf.yaml", b"a: .inf", ("holds inf, which is not a JSON number",)),
+    ("aliases.yaml", _ALIAS_BOMB, ("holds more than 1000000 values",)),
 ]
 
 
@@ -79,14 +86,14 @@ def test_grants_files(probe: Path, tmp_path: Path, name: str, content: bytes, ex
 def test_timeout_out_of_range(probe: Path, tmp_path: Path, value: str) -> None:
     run = reglet("check", str(probe), "--trust", f"--timeout={value}", store=tmp_path / "s.yaml")
     assert run.returncode == 2
-    one_line_error(run.stderr, "--timeout must be a number of seconds above 0 and at most 86400")
+    one_line_error(run.stderr, "--timeout must be a positive number of seconds, at most 86400")
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "4097", "1" + "0" * 30])
 def test_memory_limit_out_of_range(probe: Path, tmp_path: Path, value: str) -> None:
     run = reglet("check", str(probe), "--trust", f"--memory-limit={value}", store=tmp_path / "s.yaml")
     assert run.returncode == 2
-    one_line_error(run.stderr, "--memory-limit must be a whole number of MiB from 1 to 4096")
+    one_line_error(run.stderr, "--memory-limit must be a positive number of MiB, at most 4096")
 
 
 def _write(content: bytes) -> Callable[[Path], None]:
