@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 import threading
 import time
@@ -32,17 +33,28 @@ from reglet_sdk.host.config import NetworkSettings
 from reglet_sdk.host.grant_store import (
     GrantsNeeded,
     GrantStore,
-    StrictModeRefusal,
+    GrantStoreError,
+    PluginIdentity,
     decide,
     prompt_on_terminal,
-    refuse_broad,
 )
 from reglet_sdk.host.rules import Rule, RuleError, parse_rule, rules_from_grant_set
+from reglet_sdk.host.strict import StrictModeRefusal, refuse_broad, why_broad
 from reglet_sdk.results import Result
 from reglet_sdk.toolchain.componentize import BuildError
 from reglet_sdk.toolchain.plugin_yaml import ManifestError, parse_grants
 
 EXIT_SUCCESS, EXIT_FAILURE, EXIT_ERROR = 0, 1, 2
+MAX_TIMEOUT = 86400.0
+"""Largest --timeout in seconds (one day)."""
+MAX_MEMORY_MIB = 4096
+"""Largest --memory-limit: a 32-bit WebAssembly memory holds at most 4 GiB."""
+MAX_INPUT_BYTES = 16 << 20
+"""Largest --config @FILE or --grants FILE read."""
+MAX_CONFIG_DEPTH = 100
+"""Deepest nesting of lists and objects accepted in a config."""
+MAX_CONFIG_VALUES = 1_000_000
+"""Most values (of any kind, at any depth) accepted in a config."""
 _EXIT_BY_STATUS = {"success": EXIT_SUCCESS, "failure": EXIT_FAILURE, "error": EXIT_ERROR}
 
 
@@ -121,33 +133,95 @@ def _add_limits(command: argparse.ArgumentParser) -> None:
     )
 
 
+def read_input(path: Path, flag: str, expected: str) -> str:
+    """The text of a file named on the command line (UTF-8, at most MAX_INPUT_BYTES); UsageError otherwise."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{flag}: cannot read {path} ({exc.strerror}).") from exc
+    if len(data) > MAX_INPUT_BYTES:
+        raise UsageError(f"{flag} {path}: the file is larger than {MAX_INPUT_BYTES >> 20} MiB.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{flag} {path}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x}); pass {expected}."
+        ) from exc
+
+
 def load_config(value: str) -> dict[str, Any]:
     """The check config from `--config`: JSON text, or @FILE holding JSON or YAML."""
     source = "--config"
     text = value
+    yaml_file = False
     if value.startswith("@"):
         path = Path(value[1:])
         source = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"--config {value}: cannot read {path} ({exc.strerror}).") from exc
-        if path.suffix in (".yaml", ".yml"):
-            import yaml
-
-            try:
-                loaded = yaml.safe_load(text)
-            except yaml.YAMLError as exc:
-                raise UsageError(f"{path} is not valid YAML: {exc}") from exc
-            return _config_object(loaded, source)
+        text = read_input(path, "--config", "a JSON or YAML file")
+        yaml_file = path.suffix in (".yaml", ".yml")
     try:
-        loaded = json.loads(text)
+        loaded = _parse_yaml(text, source) if yaml_file else _parse_json(text, source)
+    except RecursionError as exc:
+        raise UsageError(f"{source} nests too deeply (at most {MAX_CONFIG_DEPTH} levels are accepted).") from exc
+    _check_shape(loaded, source)
+    return _config_object(loaded, source)
+
+
+def _parse_json(text: str, source: str) -> object:
+    try:
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"{source} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}). "
             """Quote it for the shell, e.g. --config '{"name": "Ada"}', or use --config @config.json."""
         ) from exc
-    return _config_object(loaded, source)
+    except ValueError as exc:
+        raise _unaccepted(source, exc) from exc
+
+
+def _unaccepted(source: str, exc: ValueError) -> UsageError:
+    if "integer string conversion" in str(exc):
+        return UsageError(
+            f"{source} is not a config this host accepts: it holds an integer of more than "
+            f"{sys.get_int_max_str_digits()} digits; pass such a number as a string."
+        )
+    return UsageError(f"{source} is not a config this host accepts: {exc}.")
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _parse_yaml(text: str, source: str) -> object:
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{source} is not valid YAML: {' '.join(str(exc).split())}") from exc
+    except ValueError as exc:
+        raise _unaccepted(source, exc) from exc
+
+
+def _check_shape(value: object, source: str) -> None:
+    """UsageError for a config too deep, too large (YAML aliases included) or holding NaN/infinity.
+
+    Walked without recursion, and bounded: a YAML alias bomb stops at MAX_CONFIG_VALUES.
+    """
+    pending = [(value, 1)]
+    seen = 0
+    while pending:
+        item, depth = pending.pop()
+        seen += 1
+        if seen > MAX_CONFIG_VALUES:
+            raise UsageError(f"{source} holds more than {MAX_CONFIG_VALUES} values (YAML aliases counted each time).")
+        if isinstance(item, float) and not math.isfinite(item):
+            raise UsageError(f"{source} holds {item}, which is not a JSON number.")
+        if isinstance(item, (list, dict)):
+            if depth > MAX_CONFIG_DEPTH:
+                raise UsageError(f"{source} nests deeper than {MAX_CONFIG_DEPTH} levels of lists and objects.")
+            pending += [(child, depth + 1) for child in (item.values() if isinstance(item, dict) else item)]
 
 
 def _config_object(value: object, source: str) -> dict[str, Any]:
@@ -176,10 +250,14 @@ def _configure_logging(verbose: int, stream: TextIO) -> None:
 
 
 def _host(args: argparse.Namespace) -> Host:
-    if args.timeout <= 0:
-        raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout}.")
-    if args.memory_limit <= 0:
-        raise UsageError(f"--memory-limit must be a positive number of MiB, not {args.memory_limit}.")
+    if not (math.isfinite(args.timeout) and 0 < args.timeout <= MAX_TIMEOUT):
+        raise UsageError(
+            f"--timeout must be a positive number of seconds, at most {MAX_TIMEOUT:g}, not {args.timeout}."
+        )
+    if not 1 <= args.memory_limit <= MAX_MEMORY_MIB:
+        raise UsageError(
+            f"--memory-limit must be a positive number of MiB, at most {MAX_MEMORY_MIB}, not {args.memory_limit}."
+        )
     ca_bundle = getattr(args, "ca_bundle", None)
     if ca_bundle is not None and not ca_bundle.is_file():
         raise UsageError(f"--ca-bundle {ca_bundle}: no such file (a PEM file of CA certificates).")
@@ -245,7 +323,9 @@ def _describe_text(info: PluginDescription) -> str:
         lines.append("  capabilities: none requested")
     else:
         lines.append("  capabilities requested (risk):")
-        lines += [f"    {rule}   ({rule.risk}{', broad: ' + rule.broad if rule.broad else ''})" for rule in rules]
+        lines += [
+            f"    {rule}   ({rule.risk}{', broad: ' + why if (why := why_broad(rule)) else ''})" for rule in rules
+        ]
     if info.examples:
         lines.append("  examples (reglet-sdk test):")
         lines += [
@@ -316,9 +396,9 @@ def explicit_grants(args: argparse.Namespace, requested: list[Rule]) -> list[Rul
             raise UsageError(f"--grant {exc}") from exc
     if args.grants:
         try:
-            rules += rules_from_grant_set(parse_grants(args.grants.read_text(encoding="utf-8"), args.grants))
-        except OSError as exc:
-            raise UsageError(f"--grants {args.grants}: cannot be read ({exc.strerror}).") from exc
+            rules += rules_from_grant_set(
+                parse_grants(read_input(args.grants, "--grants", "a YAML file with a capabilities: block"), args.grants)
+            )
         except (ManifestError, RuleError) as exc:
             raise UsageError(f"--grants {exc}") from exc
     return rules
@@ -338,8 +418,14 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with _host(args) as host:
         plugin = host.load(args.plugin)
         requested = plugin.requested_rules
-        ask = prompt_on_terminal(plugin.name, _terminal_prompt(err)) if sys.stdin.isatty() else None
-        decision = decide(plugin.name, requested, explicit_grants(args, requested), GrantStore(), ask)
+        identity = PluginIdentity(plugin.name, plugin.sha256)
+        ask = prompt_on_terminal(str(identity), _terminal_prompt(err)) if sys.stdin.isatty() else None
+        store = GrantStore()
+        try:
+            decision = decide(identity, requested, explicit_grants(args, requested), store, ask)
+        finally:  # also when the decision fails: the warning may be why
+            for warning in store.warnings:
+                print(f"reglet-sdk check: warning: {warning}", file=err)
         if args.security == "strict":
             refuse_broad(decision.rules)
         plugin.grant(decision.rules)
@@ -418,7 +504,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args, out, err)
-    except (UsageError, BuildError, PluginLoadError, GrantsNeeded, StrictModeRefusal, RuleError) as exc:
+    except (
+        UsageError,
+        BuildError,
+        PluginLoadError,
+        GrantsNeeded,
+        GrantStoreError,
+        StrictModeRefusal,
+        RuleError,
+    ) as exc:
         print(f"reglet-sdk {args.command}: {exc}", file=err)
         return EXIT_ERROR
     except PluginCallError as exc:

@@ -70,7 +70,7 @@ def path_glob(pattern: str) -> re.Pattern[str]:
     return re.compile(regex + r"\Z", re.DOTALL)
 
 
-def _literal_prefix(pattern: str) -> str:
+def literal_prefix(pattern: str) -> str:
     """The part of a path pattern before its first glob character, cut back to a whole segment."""
     cut = min((pattern.find(c) for c in "*?[" if c in pattern), default=len(pattern))
     if cut == len(pattern):
@@ -78,9 +78,9 @@ def _literal_prefix(pattern: str) -> str:
     return pattern[: pattern.rfind("/", 0, cut) + 1] if "/" in pattern[:cut] else ""
 
 
-def _resolve_pattern(pattern: str) -> str:
+def resolve_pattern(pattern: str) -> str:
     """`pattern` with its literal directory part made absolute and symlink-free, like the paths it matches."""
-    prefix = _literal_prefix(pattern)
+    prefix = literal_prefix(pattern)
     if not prefix:
         return pattern
     rest = pattern[len(prefix) :]
@@ -137,7 +137,7 @@ class Policy:
 
     def __init__(self, rules: Iterable[Rule] = ()) -> None:
         self.rules = tuple(dict.fromkeys(rules))
-        self._fs = [(rule, path_glob(_resolve_pattern(rule.pattern))) for rule in self.rules if rule.kind == "fs"]
+        self._fs = [(rule, path_glob(resolve_pattern(rule.pattern))) for rule in self.rules if rule.kind == "fs"]
 
     def __repr__(self) -> str:
         return f"Policy({', '.join(map(str, self.rules)) or 'deny all'})"
@@ -196,7 +196,7 @@ class Policy:
         problems = []
         for rule in self._of("fs"):
             base = rule.pattern[: -len("/**")] if rule.pattern.endswith("/**") else None
-            if base is None or _literal_prefix(base) != base or not base.startswith("/"):
+            if base is None or literal_prefix(base) != base or not base.startswith("/"):
                 problems.append(
                     f"{rule} is not mounted into the sandbox: WASI gives a sandbox whole directories, so only "
                     "rules of the form fs:read:/DIR/** or fs:write:/DIR/** grant file access (it still "

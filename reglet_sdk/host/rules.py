@@ -8,11 +8,18 @@
     kv:read-write:config-*         use keys (glob) of the key-value store: read, write or read-write
 
 Rules convert to and from the GrantSet message (plugin.yaml's `capabilities:` shape) and carry a risk
-level, and a flag for the broad rules `--security strict` refuses.
+level. Every rule that grants anything passes through `check_rule` first, whichever way it came (a
+`--grant`, a grants file, plugin.yaml at build time, the manifest a plugin presents): it is normalised
+(`//etc` and `/./etc` become `/etc`, host names lower-case, ports canonical) or refused with a message
+saying what to write instead (`..`, relative paths, empty patterns, control characters). What
+`--security strict` refuses is judged on the normalised rule, in reglet_sdk.host.strict.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import posixpath
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -32,7 +39,6 @@ from reglet_sdk.manifest import KV_OPERATIONS, PORT_SYNTAX, port_range
 
 Risk = Literal["low", "medium", "high", "critical"]
 RISK_ORDER: dict[Risk, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
-SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "fish", "csh", "tcsh", "busybox"})
 KV_OPS = KV_OPERATIONS
 _KV_NAMES = {v: k for k, v in KV_OPS.items()}
 
@@ -92,27 +98,13 @@ class Rule:
             return "low" if self.mode == "read" else "medium"
         return "low"
 
-    @property
-    def broad(self) -> str:
-        """Why `--security strict` refuses this rule, or "" when it does not."""
-        if self.kind == "fs":
-            if self.pattern in ("**", "/**", "/", "*") or self.pattern.startswith("**"):
-                return "it grants the whole filesystem"
-            if self.pattern == "/etc" or self.pattern.startswith("/etc/"):
-                return "it grants system configuration under /etc"
-        if self.kind == "exec":
-            name = self.pattern.rsplit("/", 1)[-1]
-            if self.pattern in ("*", "**") or name in SHELLS:
-                return "it allows a shell or any command"
-        if self.kind == "network" and (self.mode == "*" or self.pattern == "*"):
-            return "it allows any port" if self.mode == "*" else "it allows any host"
-        if self.kind in ("env", "kv") and self.pattern == "*":
-            return f"it allows every {'variable' if self.kind == 'env' else 'key'}"
-        return ""
-
 
 def parse_rule(text: str) -> Rule:
-    """Parses one `--grant` rule; RuleError shows the expected forms."""
+    """Parses and checks one `--grant` rule (see check_rule); RuleError shows the expected forms."""
+    return check_rule(_parse(text))
+
+
+def _parse(text: str) -> Rule:
     kind, sep, rest = text.partition(":")
     if not sep or not rest:
         raise _bad(text, "it has no `kind:` prefix")
@@ -150,7 +142,95 @@ def parse_rule(text: str) -> Rule:
 def check_ports(ports: str, context: str) -> None:
     """Raises RuleError unless `ports` is N, A-B (1-65535, A <= B) or *."""
     if port_range(ports) is None:
-        raise RuleError(f"{context}: {ports!r} is not a port: {PORT_SYNTAX}")
+        raise RuleError(f"{context!r}: {ports!r} is not a port: {PORT_SYNTAX}")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_HOST_CHARS = re.compile(r"^[a-z0-9_.*?\[\]!-]+$")
+_EXAMPLES = {
+    "exec": "exec:/usr/bin/uname",
+    "fs": "fs:read:/data/**",
+    "env": "env:AWS_REGION",
+    "network": "network:api.example.com:443",
+    "kv": "kv:read:config-*",
+}
+
+
+def check_rule(rule: Rule) -> Rule:
+    """`rule` normalised, or RuleError naming the rule, what is wrong and what to write instead.
+
+    The one check every granted or requested rule passes (`--grant`, `--grants`, plugin.yaml, a
+    plugin's manifest): no empty or control-character patterns; fs and exec paths absolute, without
+    `..`, with `//` and `/./` collapsed; host names lower-case without a trailing dot, addresses in
+    canonical form; ports as N, A-B or *.
+    """
+    for part in (rule.pattern, rule.mode):
+        found = _CONTROL.search(part)
+        if found:
+            raise _refused(rule, f"it contains the control character {found.group()!r}", "the rule without it")
+    if not rule.pattern:
+        raise _refused(rule, "its pattern is empty", _EXAMPLES[rule.kind])
+    if rule.kind in ("fs", "exec"):
+        return Rule(rule.kind, _clean_path(rule), rule.mode)
+    if rule.kind == "env" and "=" in rule.pattern:
+        raise _refused(rule, "a variable name cannot contain `=`", "env:NAME")
+    if rule.kind == "network":
+        bounds = port_range(rule.mode)
+        if bounds is None:
+            raise _refused(rule, f"{rule.mode!r} is not a port ({PORT_SYNTAX})", "network:api.example.com:443")
+        ports = "*" if rule.mode == "*" else str(bounds[0]) if bounds[0] == bounds[1] else f"{bounds[0]}-{bounds[1]}"
+        return Rule("network", _clean_host(rule), ports)
+    return rule
+
+
+def _clean_path(rule: Rule) -> str:
+    """The path pattern of an fs or exec rule without `//` and `.` segments; `..` and relative refused."""
+    pattern = rule.pattern
+    if rule.kind == "exec" and "/" not in pattern:
+        if pattern in (".", ".."):
+            raise _refused(rule, "it names a directory, not a command", "exec:/usr/bin/uname or exec:uname")
+        return pattern  # a bare name: the command the host's search path yields
+    if not pattern.startswith("/"):
+        where = posixpath.normpath(posixpath.join("/ABSOLUTE/PATH", pattern))
+        raise _refused(
+            rule, "its path is relative, so what it grants would depend on the working directory", _with(rule, where)
+        )
+    if ".." in pattern.split("/"):
+        resolved = posixpath.normpath(pattern)
+        raise _refused(rule, "its path contains `..`, which hides the directory it grants", _with(rule, resolved))
+    cleaned = "/" + "/".join(part for part in pattern.split("/") if part not in ("", "."))
+    return cleaned
+
+
+def _clean_host(rule: Rule) -> str:
+    host = rule.pattern.strip("[]").lower()
+    if host != "." and host.endswith("."):
+        host = host[:-1]
+    if not host:
+        raise _refused(rule, "its host is empty", "network:api.example.com:443")
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    if ":" in host:
+        if re.fullmatch(r"[0-9a-f:.*?\[\]!]+", host):
+            return host  # an IPv6 glob; strict mode judges it
+        raise _refused(rule, "its host is neither a name nor an IP address", "network:[2001:db8::1]:443")
+    if not _HOST_CHARS.match(host) or "" in host.split("."):
+        raise _refused(
+            rule,
+            "a host is a DNS name or an address (letters, digits, `-`, `.` and globs)",
+            "network:api.example.com:443",
+        )
+    return host
+
+
+def _with(rule: Rule, pattern: str) -> str:
+    return str(Rule(rule.kind, pattern, rule.mode))
+
+
+def _refused(rule: Rule, why: str, instead: str) -> RuleError:
+    return RuleError(f"{str(rule)!r} is refused: {why}. Write {instead} instead.")
 
 
 def _has_glob(text: str) -> bool:
@@ -166,7 +246,10 @@ def _bad(text: str, why: str) -> RuleError:
 
 
 def rules_from_grant_set(grants: GrantSet | None) -> list[Rule]:
-    """The rules of a GrantSet (the plugin.yaml shape), one per host/port, path, name or key."""
+    """The checked rules of a GrantSet (the plugin.yaml shape), one per host/port, path, name or key.
+
+    Raises RuleError for a rule check_rule refuses (a manifest not built by reglet-sdk may hold one).
+    """
     if grants is None:
         return []
     rules: list[Rule] = []
@@ -183,7 +266,7 @@ def rules_from_grant_set(grants: GrantSet | None) -> list[Rule]:
     if grants.kv is not None:
         for kv in grants.kv.rules:
             rules += [Rule("kv", k, _KV_NAMES.get(kv.op, "read")) for k in kv.keys]
-    return _unique(rules)
+    return _unique(check_rule(rule) for rule in rules)
 
 
 def grant_set_from_rules(rules: Iterable[Rule]) -> GrantSet:

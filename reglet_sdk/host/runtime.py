@@ -9,6 +9,7 @@ functions bound to that call. A trap, a timeout or memory exhaustion becomes an 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import logging
 import math
@@ -43,7 +44,8 @@ from reglet_sdk.host.config import HostConfig
 from reglet_sdk.host.handlers import CallHandlers
 from reglet_sdk.host.log import PluginLogRecord
 from reglet_sdk.host.policy import Grants, Policy, Preopen, as_policy
-from reglet_sdk.host.rules import Rule, rules_from_grant_set
+from reglet_sdk.host.rules import Rule, RuleError, rules_from_grant_set
+from reglet_sdk.host.strict import why_broad
 from reglet_sdk.jsonvalue import to_json_object
 from reglet_sdk.results import Result
 
@@ -92,7 +94,7 @@ class PluginDescription:
             "abi_version": self.abi_version,
             "capabilities": self.capabilities.to_dict(),
             "requested_rules": [
-                {"rule": str(rule), "risk": rule.risk, "broad": rule.broad or None}
+                {"rule": str(rule), "risk": rule.risk, "broad": why_broad(rule) or None}
                 for rule in rules_from_grant_set(self.capabilities)
             ],
             "config_schema": self.config_schema,
@@ -231,9 +233,10 @@ class Host:
         except WasmtimeError as exc:
             raise PluginLoadError(f"{path} is not a valid WebAssembly component: {exc}") from exc
         self._check_exports(path, component)
-        plugin = LoadedPlugin(self, path, component, from_cache, as_policy(grants))
+        plugin = LoadedPlugin(self, path, component, from_cache, as_policy(grants), hashlib.sha256(wasm).hexdigest())
         description = plugin.describe()
         self._check_version(path, description)
+        self._check_capabilities(path, description)
         plugin.description = description
         return plugin
 
@@ -267,6 +270,16 @@ class Host:
                 f"{description.name} {description.version} needs a host of version {description.min_host_version} "
                 f"or newer, but this host is version {HOST_VERSION}. Upgrade reglet-sdk to run it."
             )
+
+    @staticmethod
+    def _check_capabilities(path: Path, description: PluginDescription) -> None:
+        try:
+            rules_from_grant_set(description.capabilities)
+        except RuleError as exc:
+            raise PluginLoadError(
+                f"{path} requests a capability no host grants: {exc} reglet-sdk build refuses such a plugin.yaml, "
+                "so this component was built another way or altered; rebuild it from its source."
+            ) from exc
 
     def invoke(
         self,
@@ -327,9 +340,13 @@ class LoadedPlugin:
 
     description: PluginDescription | None
 
-    def __init__(self, host: Host, path: Path, component: Component, from_cache: bool, policy: Policy) -> None:
+    def __init__(
+        self, host: Host, path: Path, component: Component, from_cache: bool, policy: Policy, sha256: str = ""
+    ) -> None:
         self.host = host
         self.path = path
+        self.sha256 = sha256
+        """The SHA-256 of the component's bytes: its identity (the name is whatever the plugin says)."""
         self.component = component
         self.from_cache = from_cache
         """True when the compiled code came from the compilation cache."""

@@ -7,7 +7,8 @@ Every problem names the file, the line and the key. `parse_grants` reads a grant
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from reglet_abi.reglet.v1 import (
     NetworkRule,
     PluginExample,
 )
+from reglet_sdk.host.rules import Rule, RuleError, check_rule
 from reglet_sdk.jsonvalue import to_json_object
 from reglet_sdk.manifest import KV_OPERATIONS, MIN_HOST_VERSION, PORT_SYNTAX, Manifest, port_range
 
@@ -89,6 +91,17 @@ def _port(reader: _Reader, node: Any, key: str, value: str) -> None:
         raise reader.fail(node, key, f"{value!r} is not a port: {PORT_SYNTAX}")
 
 
+def _checked(reader: _Reader, node: Any, key: str, rule: Callable[[str], Rule]) -> list[str]:
+    """The strings of a rule list, each checked and normalised as a rule (`rule` makes one of a string)."""
+    patterns = []
+    for i, text in enumerate(reader.strings(node, key)):
+        try:
+            patterns.append(check_rule(rule(text)).pattern)
+        except RuleError as exc:
+            raise reader.fail(node.value[i], f"{key}[{i}]", str(exc)) from exc
+    return patterns
+
+
 def _capabilities(reader: _Reader, node: Any) -> GrantSet:
     sections = reader.mapping(node, "capabilities", {"network", "fs", "env", "exec", "kv"})
     grants = GrantSet()
@@ -98,10 +111,11 @@ def _capabilities(reader: _Reader, node: Any) -> GrantSet:
         for i, rule_node in enumerate(reader.sequence(network["rules"], "capabilities.network.rules")):
             key = f"capabilities.network.rules[{i}]"
             rule = reader.mapping(rule_node, key, {"hosts", "ports"}, {"hosts", "ports"})
-            hosts = reader.strings(rule["hosts"], f"{key}.hosts")
+            hosts = _checked(reader, rule["hosts"], f"{key}.hosts", lambda host: Rule.network(host, "*"))
             ports = reader.strings(rule["ports"], f"{key}.ports")
             for j, port in enumerate(ports):
                 _port(reader, rule["ports"].value[j], f"{key}.ports[{j}]", port)
+                ports[j] = check_rule(Rule.network("reglet.invalid", port)).mode
             rules.append(NetworkRule(hosts=hosts, ports=ports))
         grants.network = NetworkCapability(rules=rules)
     if "fs" in sections:
@@ -112,16 +126,22 @@ def _capabilities(reader: _Reader, node: Any) -> GrantSet:
             rule = reader.mapping(rule_node, key, {"read", "write"})
             if not rule:
                 raise reader.fail(rule_node, key, "needs `read` and/or `write` paths")
-            read = reader.strings(rule["read"], f"{key}.read") if "read" in rule else []
-            write = reader.strings(rule["write"], f"{key}.write") if "write" in rule else []
+            read = _checked(reader, rule["read"], f"{key}.read", Rule.fs) if "read" in rule else []
+            write = (
+                _checked(reader, rule["write"], f"{key}.write", lambda path: Rule.fs(path, write=True))
+                if "write" in rule
+                else []
+            )
             fs_rules.append(FsRule(read=read, write=write))
         grants.fs = FsCapability(rules=fs_rules)
     if "env" in sections:
         env = reader.mapping(sections["env"], "capabilities.env", {"vars"}, {"vars"})
-        grants.env = EnvCapability(vars=reader.strings(env["vars"], "capabilities.env.vars"))
+        grants.env = EnvCapability(vars=_checked(reader, env["vars"], "capabilities.env.vars", Rule.env))
     if "exec" in sections:
         exec_ = reader.mapping(sections["exec"], "capabilities.exec", {"commands"}, {"commands"})
-        grants.exec = ExecCapability(commands=reader.strings(exec_["commands"], "capabilities.exec.commands"))
+        grants.exec = ExecCapability(
+            commands=_checked(reader, exec_["commands"], "capabilities.exec.commands", Rule.exec)
+        )
     if "kv" in sections:
         kv = reader.mapping(sections["kv"], "capabilities.kv", {"rules"}, {"rules"})
         kv_rules = []
@@ -131,7 +151,8 @@ def _capabilities(reader: _Reader, node: Any) -> GrantSet:
             op = reader.string(rule["op"], f"{key}.op")
             if op not in KV_OPERATIONS:
                 raise reader.fail(rule["op"], f"{key}.op", f"{op!r} is not one of {', '.join(KV_OPERATIONS)}")
-            kv_rules.append(KvRule(keys=reader.strings(rule["keys"], f"{key}.keys"), op=KV_OPERATIONS[op]))
+            keys = _checked(reader, rule["keys"], f"{key}.keys", partial(Rule, "kv", mode=op))
+            kv_rules.append(KvRule(keys=keys, op=KV_OPERATIONS[op]))
         grants.kv = KvCapability(rules=kv_rules)
     return grants
 
@@ -143,6 +164,10 @@ def _compose(text: str, path: Path) -> Any:
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
         raise ManifestError(f"{path}:{line}: not valid YAML: {exc.problem}. Fix the syntax there.") from exc
+    except yaml.YAMLError as exc:  # e.g. a control character or NUL in the text
+        raise ManifestError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from exc
+    except RecursionError as exc:
+        raise ManifestError(f"{path}: nests too deeply to be read; it is not a {path.name} this SDK writes.") from exc
 
 
 def parse(text: str, path: Path = Path("plugin.yaml")) -> Manifest:

@@ -84,3 +84,72 @@ def test_errors_name_line_and_key(text: str, message: str) -> None:
     with pytest.raises(ManifestError) as error:
         plugin_yaml.parse(text, Path("plugin.yaml"))
     assert message in str(error.value)
+
+
+CAPS = "name: a\nversion: 1.0.0\ncapabilities:\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            CAPS + "  fs:\n    rules:\n      - write: [/data/out/**, /tmp/../**]\n",
+            "plugin.yaml:6: capabilities.fs.rules[0].write[1]: 'fs:write:/tmp/../**' is refused: its path contains "
+            "`..`, which hides the directory it grants. Write fs:write:/** instead.",
+        ),
+        (
+            CAPS + "  fs:\n    rules:\n      - read: [data/**]\n",
+            "capabilities.fs.rules[0].read[0]: 'fs:read:data/**' is refused: its path is relative",
+        ),
+        (
+            CAPS + "  exec:\n    commands: ['']\n",
+            "capabilities.exec.commands[0]: 'exec:' is refused: its pattern is empty",
+        ),
+        (
+            CAPS + '  env:\n    vars: ["A\\e[2K"]\n',
+            "capabilities.env.vars[0]: 'env:A\\x1b[2K' is refused: it contains the control character '\\x1b'",
+        ),
+        (
+            CAPS + "  network:\n    rules:\n      - hosts: ['a b']\n        ports: ['443']\n",
+            "capabilities.network.rules[0].hosts[0]: 'network:a b:*' is refused",
+        ),
+        (
+            CAPS + "  kv:\n    rules:\n      - keys: ['']\n        op: read\n",
+            "capabilities.kv.rules[0].keys[0]: 'kv:read:' is refused: its pattern is empty",
+        ),
+    ],
+)
+def test_capabilities_are_checked_as_rules(text: str, message: str) -> None:
+    with pytest.raises(ManifestError) as error:
+        plugin_yaml.parse(text, Path("plugin.yaml"))
+    assert message in str(error.value)
+    assert "\x1b" not in str(error.value)
+
+
+def test_capabilities_are_stored_normalised() -> None:
+    text = CAPS + (
+        "  fs:\n    rules:\n      - read: ['//data/./in/']\n"
+        "  exec:\n    commands: ['/usr//bin/uname']\n"
+        "  network:\n    rules:\n      - hosts: ['API.Example.com.']\n        ports: ['0443']\n"
+    )
+    caps = plugin_yaml.parse(text).capabilities
+    assert caps.fs is not None and caps.exec is not None and caps.network is not None
+    assert caps.fs.rules[0].read == ["/data/in"] and caps.exec.commands == ["/usr/bin/uname"]
+    assert caps.network.rules[0].hosts == ["api.example.com"] and caps.network.rules[0].ports == ["443"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "capabilities:\n  exec:\n    commands: [/usr/bin/../bin/sh]\n",
+            "grants.yaml:3: capabilities.exec.commands[0]",
+        ),
+        ("capabilities: \x00\n", "grants.yaml: not valid YAML"),
+        ("[" * 100_000, "grants.yaml"),
+    ],
+)
+def test_grants_files_are_checked_like_plugin_yaml(text: str, message: str) -> None:
+    with pytest.raises(ManifestError) as error:
+        plugin_yaml.parse_grants(text, Path("grants.yaml"))
+    assert message in str(error.value)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
+from reglet_abi.reglet.v1 import FsCapability, FsRule as FsRuleMessage, GrantSet
 from reglet_sdk.host.policy import Policy, as_policy, path_glob, port_matches
 from reglet_sdk.host.rules import Rule, RuleError, grant_set_from_rules, parse_rule, rules_from_grant_set
 
@@ -94,30 +95,58 @@ def test_risk_levels() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "normal"),
     [
-        "fs:read:/**",
-        "fs:read:**",
-        "fs:read:/etc/**",
-        "fs:write:/etc/passwd",
-        "exec:/bin/sh",
-        "exec:/usr/bin/bash",
-        "exec:*",
-        "network:a.com:*",
-        "network:*:443",
-        "env:*",
-        "kv:read:*",
+        ("fs:read://etc/**", "fs:read:/etc/**"),
+        ("fs:read:/./etc/**", "fs:read:/etc/**"),
+        ("fs:write:/data//out/./x/", "fs:write:/data/out/x"),
+        ("exec://usr/bin/./uname", "exec:/usr/bin/uname"),
+        ("network:API.Example.COM.:0443", "network:api.example.com:443"),
+        ("network:[0:0::1]:53-53", "network:[::1]:53"),
+        ("network:*.Example.com:80-90", "network:*.example.com:80-90"),
     ],
 )
-def test_broad_rules(text: str) -> None:
-    assert parse_rule(text).broad
+def test_rules_are_normalised(text: str, normal: str) -> None:
+    assert str(parse_rule(text)) == normal
+    assert str(parse_rule(normal)) == normal
 
 
 @pytest.mark.parametrize(
-    "text", ["fs:read:/data/**", "exec:/usr/bin/uname", "network:a.com:443", "env:AWS_REGION", "kv:read:cfg-*"]
+    ("text", "why", "instead"),
+    [
+        ("fs:read:/tmp/../**", "contains `..`", "fs:read:/**"),
+        ("fs:write:/tmp/../**", "contains `..`", "fs:write:/**"),
+        ("fs:read:/data/x/../../etc/**", "contains `..`", "fs:read:/etc/**"),
+        ("exec:/usr/bin/../bin/sh", "contains `..`", "exec:/usr/bin/sh"),
+        ("fs:read:data/**", "is relative", "fs:read:/ABSOLUTE/PATH/data/**"),
+        ("fs:read:**", "is relative", "fs:read:/ABSOLUTE/PATH/**"),
+        ("exec:./check.sh", "is relative", "exec:/ABSOLUTE/PATH/check.sh"),
+        ("exec:..", "names a directory", "exec:/usr/bin/uname or exec:uname"),
+        ("env:AWS_REGION\x1b[2K", "control character '\\x1b'", "the rule without it"),
+        ("exec:/usr/bin/id\n", "control character '\\n'", "the rule without it"),
+        ("network:a.com\r:443", "control character '\\r'", "the rule without it"),
+        ("env:A=B", "cannot contain `=`", "env:NAME"),
+        ("network:a b:443", "a host is a DNS name", "network:api.example.com:443"),
+        ("network:a..b:443", "a host is a DNS name", "network:api.example.com:443"),
+        ("network:.:443", "a host is a DNS name", "network:api.example.com:443"),
+    ],
 )
-def test_narrow_rules(text: str) -> None:
-    assert parse_rule(text).broad == ""
+def test_rules_that_do_not_say_what_they_grant_are_refused(text: str, why: str, instead: str) -> None:
+    with pytest.raises(RuleError) as refused:
+        parse_rule(text)
+    message = str(refused.value)
+    assert message.startswith(repr(text)) and why in message and f"Write {instead} instead." in message
+    assert "\n" not in message and "\x1b" not in message and "\r" not in message
+
+
+def test_grant_sets_are_checked_like_grant_text() -> None:
+    forged = GrantSet(fs=FsCapability(rules=[FsRuleMessage(write=["/tmp/../**"])]))
+    with pytest.raises(RuleError, match=r"contains `\.\.`"):
+        rules_from_grant_set(forged)
+    with pytest.raises(RuleError, match=r"contains `\.\.`"):
+        as_policy(forged)
+    cleaned = GrantSet(fs=FsCapability(rules=[FsRuleMessage(read=["//data/./x/**"])]))
+    assert [str(r) for r in rules_from_grant_set(cleaned)] == ["fs:read:/data/x/**"]
 
 
 # --- network ----------------------------------------------------------------------------------------
