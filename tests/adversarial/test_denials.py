@@ -13,10 +13,11 @@ import os
 import re
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from reglet_sdk.host import Host, HostConfig, PluginLogRecord
+from reglet_sdk.host import Host, HostConfig, LoadedPlugin, PluginLogRecord
 from tests.adversarial.leaks_support import probe_wasm
 from tests.conftest import COMPILE_CACHE
 
@@ -27,6 +28,14 @@ pytestmark = pytest.mark.component
 def host() -> Iterator[Host]:
     with Host(HostConfig(cache_dir=COMPILE_CACHE)) as host:
         yield host
+
+
+def probe(plugin: LoadedPlugin, config: dict[str, Any]) -> dict[str, Any]:
+    """What the probe reports for one check (its Result data)."""
+    result = plugin.check(config)
+    assert result.status == "success", result.error
+    data: dict[str, Any] = result.data
+    return data
 
 
 def host_facts() -> set[str]:
@@ -50,10 +59,9 @@ def test_fs_stat_denials_name_the_path_as_asked(host: Host) -> None:
         **{f"/proc/self/fd/{n}": f"/proc/self/fd/{n}" for n in range(10)},
     }
     facts = host_facts()
-    result = host.load(probe_wasm()).check({"mode": "stat", "paths": list(paths)})
-    assert result.status == "success", result.error
+    answers = probe(host.load(probe_wasm()), {"mode": "stat", "paths": list(paths)})
     for asked, rule in paths.items():
-        answer = result.data[asked]
+        answer = answers[asked]
         assert answer["type"] == "capability" and answer["code"] == f"fs:read:{rule}", answer
         assert answer["details"] == {"rule": f"fs:read:{rule}"}
         shown = answer["message"].replace(f"fs:read:{rule}", "")
@@ -61,26 +69,25 @@ def test_fs_stat_denials_name_the_path_as_asked(host: Host) -> None:
 
 
 def test_fs_stat_of_a_path_with_a_nul_is_bad_input_not_a_host_failure(host: Host) -> None:
-    result = host.load(probe_wasm()).check({"mode": "stat", "paths": ["/tmp/a\0b"]})
-    answer = result.data["/tmp/a\0b"]
+    answer = probe(host.load(probe_wasm()), {"mode": "stat", "paths": ["/tmp/a\0b"]})["/tmp/a\0b"]
     assert (answer["type"], answer["code"], answer["stack"]) == ("validation", "INVALID_REQUEST", "")
 
 
 def test_exec_denials_do_not_reveal_whether_a_command_exists(host: Host) -> None:
     plugin = host.load(probe_wasm())
-    exists = plugin.check({"mode": "exec", "command": "ls"}).data
-    missing = plugin.check({"mode": "exec", "command": "no-such-command-reglet"}).data
+    exists = probe(plugin, {"mode": "exec", "command": "ls"})
+    missing = probe(plugin, {"mode": "exec", "command": "no-such-command-reglet"})
     assert (exists["code"], missing["code"]) == ("exec:ls", "exec:no-such-command-reglet")
     assert exists["message"].replace("ls", "X") == missing["message"].replace("no-such-command-reglet", "X")
     assert "/usr/bin" not in exists["message"] and "/bin/ls" not in exists["message"]
-    dotted = plugin.check({"mode": "exec", "command": "/bin/../usr/bin/./ls"}).data
+    dotted = probe(plugin, {"mode": "exec", "command": "/bin/../usr/bin/./ls"})
     assert dotted["code"] == "exec:/usr/bin/ls"  # lexical only
 
 
 def test_an_exec_working_directory_denial_names_the_directory_as_asked(host: Host) -> None:
     true = "/bin/true" if os.path.exists("/bin/true") else "/usr/bin/true"
     plugin = host.load(probe_wasm(), grants=[f"exec:{true}"])
-    answer = plugin.check({"mode": "exec", "command": true, "dir": "/proc/self/cwd"}).data
+    answer = probe(plugin, {"mode": "exec", "command": true, "dir": "/proc/self/cwd"})
     assert answer["code"] == "fs:read:/proc/self/cwd" and os.getcwd() not in answer["message"]
 
 
@@ -95,8 +102,7 @@ def test_a_failing_host_handler_sends_an_incident_id_and_logs_the_traceback(
     with Host(HostConfig(cache_dir=COMPILE_CACHE, on_log=broken_log_sink)) as host:
         plugin = host.load(probe_wasm())
         with caplog.at_level(logging.ERROR, logger="reglet.host"):
-            result = plugin.check({"mode": "host-log"})
-    answer = result.data
+            answer = probe(plugin, {"mode": "host-log"})
     assert (answer["type"], answer["code"], answer["stack"]) == ("internal", "HOST_HANDLER_FAILED", "")
     match = re.fullmatch(r"Host\.Log failed inside the host \(incident ([0-9a-f]{12})\)\. .*", answer["message"])
     assert match is not None, answer["message"]

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import ipaddress
 import json
 import subprocess
@@ -28,6 +27,7 @@ from reglet_sdk.testing.servers import LOCALHOST, tcp_listener
 from reglet_sdk.toolchain import component_spec, inspect_plugin
 from reglet_sdk.toolchain.componentize import build_cached
 from tests.adversarial.leaks_support import cli, probe_wasm, raw_controls
+from tests.conformance.test_host_runtime_example import load_example
 from tests.conftest import COMPILE_CACHE, COMPONENT_CACHE, REPO_EXAMPLES
 
 pytestmark = pytest.mark.component
@@ -138,11 +138,7 @@ def forked_wasm() -> Path:
 
 def kv_world_wasm() -> Path:
     """The host-runtime example's plugin: built for a world that also imports kvdemo:kv/kv."""
-    spec = importlib.util.spec_from_file_location("host_runtime_example", REPO_EXAMPLES / "host_runtime" / "host.py")
-    assert spec is not None and spec.loader is not None
-    example = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = example
-    spec.loader.exec_module(example)
+    example = load_example()
     with FileLock(str(COMPONENT_CACHE / "inventory.lock")):
         source = inspect_plugin(REPO_EXAMPLES / "host_runtime" / "plugin")
         return build_cached(component_spec(source, example.KV_EXTENSION), COMPONENT_CACHE)
