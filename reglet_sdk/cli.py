@@ -30,6 +30,7 @@ from typing import Any, TextIO
 from reglet_sdk import __version__
 from reglet_sdk.host import Host, HostConfig, PluginCallError, PluginDescription, PluginLoadError
 from reglet_sdk.host.config import NetworkSettings
+from reglet_sdk.host.display import attributed, escape, json_text
 from reglet_sdk.host.grant_store import (
     GrantsNeeded,
     GrantStore,
@@ -38,6 +39,7 @@ from reglet_sdk.host.grant_store import (
     decide,
     prompt_on_terminal,
 )
+from reglet_sdk.host.net.tls import CaBundleError
 from reglet_sdk.host.rules import Rule, RuleError, parse_rule, rules_from_grant_set
 from reglet_sdk.host.strict import StrictModeRefusal, refuse_broad, why_broad
 from reglet_sdk.results import Result
@@ -233,11 +235,26 @@ def _config_object(value: object, source: str) -> dict[str, Any]:
 
 
 class _LogFormatter(logging.Formatter):
+    """`[plugin] LEVEL message key=value` for a plugin's records, `reglet-sdk: LEVEL message` for the host's.
+
+    The plugin's text is escaped, and a record that spans lines (a traceback) keeps its lines, each
+    one after `[plugin] | `, so no line of it can pass for a record of its own.
+    """
+
     def format(self, record: logging.LogRecord) -> str:
-        plugin = record.name.removeprefix("reglet.plugin.")
-        attributes = getattr(record, "reglet_attributes", {}) or {}
-        extra = "".join(f" {k}={v}" for k, v in attributes.items())
-        return f"[{plugin}] {record.levelname} {record.getMessage()}{extra}"
+        if record.name.startswith("reglet.plugin."):
+            source = f"[{record.name.removeprefix('reglet.plugin.')}]"
+            message = getattr(record, "reglet_message", None)  # the plugin's own text, unescaped
+            attributes = getattr(record, "reglet_attributes", {}) or {}
+            text = (record.getMessage() if message is None else message) + "".join(
+                f" {k}={v}" for k, v in attributes.items()
+            )
+        else:
+            source, text = "reglet-sdk:", record.getMessage()
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        first, *rest = attributed(text, "")
+        return "\n".join([f"{source} {record.levelname} {first}", *(f"{source} | {line}" for line in rest)])
 
 
 def _configure_logging(verbose: int, stream: TextIO) -> None:
@@ -247,6 +264,9 @@ def _configure_logging(verbose: int, stream: TextIO) -> None:
     plugin_log.handlers[:] = [handler]
     plugin_log.setLevel(logging.DEBUG if verbose else logging.INFO)
     plugin_log.propagate = False
+    # The host's own records (warnings, failures of a host function) are shown the same way; they
+    # still propagate, so an embedding program's logging configuration sees them too.
+    logging.getLogger("reglet.host").handlers[:] = [handler]
 
 
 def _host(args: argparse.Namespace) -> Host:
@@ -261,7 +281,10 @@ def _host(args: argparse.Namespace) -> Host:
     ca_bundle = getattr(args, "ca_bundle", None)
     if ca_bundle is not None and not ca_bundle.is_file():
         raise UsageError(f"--ca-bundle {ca_bundle}: no such file (a PEM file of CA certificates).")
-    network = NetworkSettings(ca_bundle=ca_bundle)
+    try:
+        network = NetworkSettings(ca_bundle=ca_bundle)
+    except CaBundleError as exc:
+        raise UsageError(f"--ca-bundle {exc}") from exc
     return Host(HostConfig(timeout=args.timeout, memory_limit_mib=args.memory_limit, network=network))
 
 
@@ -342,7 +365,7 @@ def _describe_text(info: PluginDescription) -> str:
             lines.append(
                 f"    {name} ({_type_label(prop)}, {flag}){': ' + prop['description'] if 'description' in prop else ''}"
             )
-    return "\n".join(line for line in lines if line)
+    return "\n".join(escape(line) for line in lines if line)
 
 
 def _type_label(prop: dict[str, Any]) -> str:
@@ -359,14 +382,14 @@ def _cmd_describe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with _host(args) as host:
         plugin = host.load(args.plugin)
         info = plugin.description or plugin.describe()
-    print(json.dumps(info.to_dict(), indent=2) if args.format == "json" else _describe_text(info), file=out)
+    print(json_text(info.to_dict()) if args.format == "json" else _describe_text(info), file=out)
     return EXIT_SUCCESS
 
 
 def _cmd_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with _host(args) as host:
         schema = host.load(args.plugin).schema()
-    print(json.dumps(schema, indent=2), file=out)
+    print(json_text(schema), file=out)
     return EXIT_SUCCESS
 
 
@@ -379,8 +402,9 @@ def _result_text(result: Result, plugin: str) -> str:
     error = result.error
     if error is not None:
         lines.append(f"  error: {error.type}{' [' + error.code + ']' if error.code else ''}: {error.message}")
-        if error.stack:
-            lines += ["    " + line for line in error.stack.rstrip().splitlines()]
+    lines = [escape(line) for line in lines]
+    if error is not None and error.stack:
+        lines += attributed(error.stack.rstrip(), "    | ")  # the plugin's traceback, marked as such
     return "\n".join(lines)
 
 
@@ -414,7 +438,6 @@ def _terminal_prompt(err: TextIO) -> Callable[[str], str]:
 
 def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config = load_config(args.config)
-    _configure_logging(args.verbose, err)
     with _host(args) as host:
         plugin = host.load(args.plugin)
         requested = plugin.requested_rules
@@ -431,7 +454,7 @@ def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         plugin.grant(decision.rules)
         result = plugin.check(config)
     if args.format == "json":
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), file=out)
+        print(json_text(result.to_dict()), file=out)
     else:
         print(_result_text(result, plugin.name), file=out)
     return _EXIT_BY_STATUS[result.status]
@@ -478,9 +501,9 @@ def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return EXIT_ERROR
         outcomes = run_examples(list(info.examples), plugin.check)
     for outcome in outcomes:
-        print(f"{'PASS' if outcome.passed else 'FAIL'} {outcome.name}", file=out)
+        print(escape(f"{'PASS' if outcome.passed else 'FAIL'} {outcome.name}"), file=out)
         for problem in outcome.problems:
-            print(f"    {problem}", file=out)
+            print(escape(f"    {problem}"), file=out)
     failed = sum(not o.passed for o in outcomes)
     print(f"{len(outcomes) - failed} passed, {failed} failed", file=out)
     return EXIT_FAILURE if failed else EXIT_SUCCESS
@@ -502,6 +525,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     out = out or sys.stdout
     err = err or sys.stderr
     args = _parser().parse_args(argv)
+    _configure_logging(getattr(args, "verbose", 0), err)
     try:
         return _COMMANDS[args.command](args, out, err)
     except (
@@ -513,12 +537,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         StrictModeRefusal,
         RuleError,
     ) as exc:
-        print(f"reglet-sdk {args.command}: {exc}", file=err)
+        # The messages are ours and may span lines; whatever of the plugin's text they quote is
+        # escaped where they are written, and escaping each line again here keeps a missed quote harmless.
+        print("\n".join(escape(line) for line in f"reglet-sdk {args.command}: {exc}".split("\n")), file=err)
         return EXIT_ERROR
     except PluginCallError as exc:
-        print(f"reglet-sdk {args.command}: the plugin failed: {exc.detail}", file=err)
+        print(escape(f"reglet-sdk {args.command}: the plugin failed: {exc.detail}"), file=err)
         if exc.detail.stack:
-            print(exc.detail.stack.rstrip(), file=err)
+            print("\n".join(attributed(exc.detail.stack.rstrip(), "  | ")), file=err)
         return EXIT_ERROR
 
 

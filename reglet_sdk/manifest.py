@@ -22,6 +22,23 @@ MIN_HOST_VERSION = "0.1.0"
 """Oldest host that runs plugins built with this SDK (plugin.yaml's min_host_version may raise it)."""
 
 _PORT_RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
+
+PLUGIN_NAME = re.compile(r"(?=.{1,64}\Z)[a-z][a-z0-9]*(?:-[a-z0-9]+)*\Z")
+"""A plugin's name: lower-case words joined by dashes, at most 64 characters. plugin.yaml must use
+it, and the host refuses a component that calls itself anything else (the name becomes a logger name
+and is shown on terminals)."""
+
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+"""Characters a terminal, a log reader or an editor acts on instead of showing.
+
+C0 controls (all of them, newline and tab included: a newline starts a line the plugin did not
+write), DEL, the C1 controls (U+0080-U+009F; U+009B is an 8-bit CSI to some terminals), the line and
+paragraph separators U+2028/U+2029 (line breaks to Python's splitlines and to many viewers), the
+bidirectional embeddings, overrides and isolates U+202A-U+202E and U+2066-U+2069 (they reorder what
+is displayed: "Trojan Source"), and lone surrogates (they cannot be written as UTF-8 at all).
+plugin.yaml refuses them in the plugin's text; the host escapes them wherever it shows a plugin's
+text (reglet_sdk.host.display).
+"""
 KV_OPERATIONS = {"read": KvOperation.READ, "write": KvOperation.WRITE, "read-write": KvOperation.READ_WRITE}
 
 

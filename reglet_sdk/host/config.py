@@ -44,6 +44,12 @@ class NetworkSettings:
     max_redirects: int = 10
     """Most redirects followed, whatever a request asks."""
 
+    def __post_init__(self) -> None:
+        # A bad CA bundle fails here, at start-up, with a clear error (tls.CaBundleError), instead of
+        # in every TLS connection later.
+        if self.ca_bundle is not None:
+            tls.client_context(self.ca_bundle)
+
     def tls_context(self) -> ssl.SSLContext:
         """A verifying TLS 1.2+ client context."""
         return tls.client_context(self.ca_bundle)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from reglet_abi.reglet.v1 import ErrorDetail as ErrorDetailMessage, ExecRequest, ExecResponse
 from reglet_sdk.host.config import ExecLimits
 from reglet_sdk.host.deadlines import effective_timeout
-from reglet_sdk.host.policy import Policy, denial, normalise_path, resolve_command
+from reglet_sdk.host.policy import Policy, denial, lexical_path, normalise_path, resolve_command
 from reglet_sdk.host.process import SupervisorLost, run_command
 from reglet_sdk.host.rules import Rule
 
@@ -116,13 +116,14 @@ def _refusal(policy: Policy, request: ExecRequest) -> ExecResponse | None:
         return _failed("validation", "INVALID_REQUEST", "ExecRequest.command is empty; name the program to run.")
     if request.context is not None and request.context.canceled:
         return _failed("timeout", "CANCELED", "the plugin gave up before the command started", timeout=True)
+    # Decided on the resolved command and directory; a denial names only what the plugin asked for.
     if policy.exec(request.command) is None:
-        return ExecResponse(error=denial(Rule.exec(resolve_command(request.command) or request.command)), exit_code=-1)
+        return ExecResponse(error=denial(Rule.exec(lexical_path(request.command))), exit_code=-1)
     if any("\0" in arg for arg in request.args):
         return _failed("validation", "INVALID_REQUEST", "an argument holds a NUL byte, which no program can receive.")
     if request.dir:
         if policy.fs(request.dir, write=False) is None:
-            return ExecResponse(error=denial(Rule.fs(normalise_path(request.dir))), exit_code=-1)
+            return ExecResponse(error=denial(Rule.fs(lexical_path(request.dir))), exit_code=-1)
         if not os.path.isdir(normalise_path(request.dir)):
             return _failed(
                 "exec",

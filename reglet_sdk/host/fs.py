@@ -7,7 +7,7 @@ import os
 import stat
 
 from reglet_abi.reglet.v1 import ErrorDetail as ErrorDetailMessage, FsStatRequest, FsStatResponse
-from reglet_sdk.host.policy import Policy, denial, normalise_path
+from reglet_sdk.host.policy import Policy, denial, lexical_path, normalise_path
 from reglet_sdk.host.rules import Rule
 
 
@@ -21,10 +21,17 @@ def fs_stat(policy: Policy, request: FsStatRequest) -> FsStatResponse:
                 message="FsStatRequest.path is empty; name the path to examine.",
             )
         )
+    if "\0" in request.path:
+        return FsStatResponse(
+            error=ErrorDetailMessage(
+                type="validation", code="INVALID_REQUEST", message="FsStatRequest.path contains a NUL character."
+            )
+        )
     follow = request.follow_symlinks
     checked = normalise_path(request.path, follow_symlinks=follow)
     if policy.fs(checked, write=False, follow_symlinks=follow) is None:
-        return FsStatResponse(error=denial(Rule.fs(checked)))
+        # Decided on the resolved path; the denial names only what the plugin asked for.
+        return FsStatResponse(error=denial(Rule.fs(lexical_path(request.path))))
     try:
         info = os.stat(checked) if follow else os.lstat(checked)
     except FileNotFoundError:
@@ -32,7 +39,7 @@ def fs_stat(policy: Policy, request: FsStatRequest) -> FsStatResponse:
     except OSError as exc:
         return FsStatResponse(
             error=ErrorDetailMessage(
-                type="internal", code="STAT_FAILED", message=f"{checked} cannot be examined: {exc.strerror}"
+                type="internal", code="STAT_FAILED", message=f"{request.path} cannot be examined: {exc.strerror}"
             )
         )
     is_symlink = stat.S_ISLNK(info.st_mode)

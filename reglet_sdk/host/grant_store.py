@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import yaml
 
+from reglet_sdk.host.display import escape
 from reglet_sdk.host.rules import Rule, RuleError, parse_rule
 
 Answer = Literal["run", "always", "deny"]
@@ -62,10 +63,10 @@ class GrantsNeeded(Exception):
     def __init__(self, plugin: str, missing: Sequence[Rule]) -> None:
         self.plugin = plugin
         self.missing = list(missing)
-        listed = "\n".join(f"  {rule}   (risk: {rule.risk})" for rule in self.missing)
-        flags = " ".join(f"--grant {rule}" for rule in self.missing)
+        listed = "\n".join(f"  {escape(str(rule))}   (risk: {rule.risk})" for rule in self.missing)
+        flags = escape(" ".join(f"--grant {rule}" for rule in self.missing))
         super().__init__(
-            f"{plugin} requests capabilities that were not granted:\n{listed}\n"
+            f"{escape(plugin)} requests capabilities that were not granted:\n{listed}\n"
             f"Grant them explicitly with --grant RULE (once per rule, e.g. {flags}), with --grants FILE "
             "(a YAML file with a capabilities: block like plugin.yaml's), or with --trust (everything the "
             "plugin requests); or run from a terminal to be asked, and store the answer for next time."
@@ -270,7 +271,8 @@ def prompt_on_terminal(plugin: str, read: Callable[[str], str] = input) -> Calla
 
     def ask(rule: Rule) -> Answer:
         while True:
-            reply = read(f"{plugin} requests {rule} (risk: {rule.risk}). Allow? [r]un once / [a]lways / [d]eny: ")
+            question = f"{escape(plugin)} requests {escape(str(rule))} (risk: {rule.risk})."
+            reply = read(f"{question} Allow? [r]un once / [a]lways / [d]eny: ")
             if not reply:  # end of input: nobody is there to allow anything
                 return "deny"
             choice = reply.strip().lower()[:1]

@@ -102,6 +102,17 @@ def normalise_path(path: str, *, follow_symlinks: bool = True) -> str:
     return os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
 
 
+def lexical_path(path: str) -> str:
+    """`path` as the plugin gave it, normalised on its text alone (`.`, `..` and doubled slashes removed).
+
+    No symlink is resolved, no search path consulted and the host's working directory is not added:
+    a denial names this, so it tells the plugin nothing about the host's files (the decision itself
+    is taken on the resolved path).
+    """
+    normal = os.path.normpath(path)
+    return "/" + normal.lstrip("/") if normal.startswith("//") else normal
+
+
 def _canonical_host(host: str) -> str:
     host = host.strip("[]").lower().rstrip(".")
     try:
@@ -146,13 +157,18 @@ class Policy:
         return [rule for rule in self.rules if rule.kind == kind]
 
     def network(self, host: str, port: int) -> Rule | None:
-        """The rule allowing a connection to host:port, or None."""
+        """The first rule allowing a connection to host:port, or None."""
+        return next(iter(self.network_rules(host, port)), None)
+
+    def network_rules(self, host: str, port: int) -> list[Rule]:
+        """Every rule allowing a connection to host:port, in grant order."""
         wanted = _canonical_host(host)
-        for rule in self._of("network"):
-            pattern = _canonical_host(rule.pattern)
-            if port_matches(rule.mode, port) and (pattern == "*" or fnmatch.fnmatchcase(wanted, pattern)):
-                return rule
-        return None
+        return [
+            rule
+            for rule in self._of("network")
+            if port_matches(rule.mode, port)
+            and ((pattern := _canonical_host(rule.pattern)) == "*" or fnmatch.fnmatchcase(wanted, pattern))
+        ]
 
     def fs(self, path: str, *, write: bool, follow_symlinks: bool = True) -> Rule | None:
         """The rule allowing reading (or writing) `path` after normalisation, or None."""

@@ -24,7 +24,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
-from wasmtime.component import Component, Linker
+from wasmtime.component import Component, ComponentInstanceType, FuncType, Linker, String
 
 from reglet_abi._rpc import RpcMethod
 from reglet_abi.reglet.v1 import (
@@ -41,12 +41,14 @@ from reglet_sdk import __version__
 from reglet_sdk.errors import ErrorDetail
 from reglet_sdk.host.compile_cache import CompileCache
 from reglet_sdk.host.config import HostConfig
+from reglet_sdk.host.display import escape
 from reglet_sdk.host.handlers import CallHandlers
 from reglet_sdk.host.log import PluginLogRecord
 from reglet_sdk.host.policy import Grants, Policy, Preopen, as_policy
 from reglet_sdk.host.rules import Rule, RuleError, rules_from_grant_set
 from reglet_sdk.host.strict import why_broad
 from reglet_sdk.jsonvalue import to_json_object
+from reglet_sdk.manifest import PLUGIN_NAME
 from reglet_sdk.results import Result
 
 HOST_VERSION = __version__
@@ -145,23 +147,44 @@ class _OutputLines:
             self._buffer = b""
 
     def _emit(self, line: bytes) -> None:
-        self._log.log(self._level, "%s: %s", self._stream, line.decode("utf-8", "replace").rstrip("\r"))
+        text = escape(line.decode("utf-8", "replace").rstrip("\r"))
+        self._log.log(self._level, "%s: %s", self._stream, text)
 
 
 def _default_on_log(record: PluginLogRecord) -> None:
+    """Logs a plugin's record on `reglet.plugin.<name>`.
+
+    The message is escaped onto one line, so any handler shows it safely; the raw message rides along
+    as `reglet_message` for formatters that attribute each line (the CLI's), the attributes as
+    `reglet_attributes`.
+    """
     log = logging.getLogger(f"reglet.plugin.{record.plugin}")
     level = logging.getLevelName(record.level)
     log.log(
         level if isinstance(level, int) else logging.INFO,
-        record.message,
-        extra={"reglet_attributes": record.attributes, "reglet_request_id": record.request_id},
+        escape(record.message),  # no args: a `%` in it is never formatted
+        extra={
+            "reglet_message": record.message,
+            "reglet_attributes": record.attributes,
+            "reglet_request_id": record.request_id,
+        },
     )
 
 
+def _trap_reason(text: str, fallback: str) -> str:
+    """The line that says why wasmtime stopped: the first cause after `Caused by:`, else the first line."""
+    head, _, causes = text.partition("Caused by:")
+    for line in (*causes.splitlines(), *head.splitlines()):
+        line = line.strip()
+        if line:
+            return line.split(": ", 1)[1] if line[:1].isdigit() and ": " in line else line
+    return fallback
+
+
 def classify_trap(exc: Exception, timeout: float, elapsed: float, memory_limit_mib: int) -> ErrorDetail:
-    """The ErrorDetail for a call that trapped: a timeout, memory exhaustion or another trap."""
+    """The ErrorDetail for a call that trapped: a timeout, memory exhaustion, a stack overflow or another trap."""
     text = str(exc)
-    first_line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    first_line = _trap_reason(text, type(exc).__name__)
     if "interrupt" in text:
         return ErrorDetail(
             type="timeout",
@@ -179,7 +202,29 @@ def classify_trap(exc: Exception, timeout: float, elapsed: float, memory_limit_m
             f"({first_line}). Raise the limit with --memory-limit if it legitimately needs more.",
             stack=text,
         )
+    if "call stack exhausted" in text:
+        return ErrorDetail(
+            type="panic",
+            code="STACK_OVERFLOW",
+            message="the plugin exhausted its call stack and was stopped: its recursion went too deep (Python's "
+            "recursion limit, if raised with sys.setrecursionlimit, no longer stops it before the WebAssembly "
+            "stack runs out). Bound the recursion or make it iterative.",
+            stack=text,
+        )
     return ErrorDetail(type="panic", code="TRAP", message=f"the plugin trapped: {first_line}", stack=text)
+
+
+def instantiation_failure(exc: WasmtimeError) -> ErrorDetail:
+    """The ErrorDetail for a component this host cannot instantiate: it needs imports the host lacks."""
+    return ErrorDetail(
+        type="internal",
+        code="INCOMPATIBLE_COMPONENT",
+        message=f"this host cannot start the component: {(str(exc).strip().splitlines() or ['?'])[0]}. It was "
+        "built for a different world than the Reglet plugin world this host serves (for a host with extra host "
+        "functions, or from another WIT). Run it with the host it was built for, or rebuild it with "
+        "`reglet-sdk build`.",
+        stack=str(exc),
+    )
 
 
 class Host:
@@ -234,7 +279,13 @@ class Host:
             raise PluginLoadError(f"{path} is not a valid WebAssembly component: {exc}") from exc
         self._check_exports(path, component)
         plugin = LoadedPlugin(self, path, component, from_cache, as_policy(grants), hashlib.sha256(wasm).hexdigest())
-        description = plugin.describe()
+        try:
+            description = plugin.describe()
+        except PluginCallError as exc:
+            if exc.detail.code == "INCOMPATIBLE_COMPONENT":
+                raise PluginLoadError(f"{path}: {exc.detail.message}") from exc
+            raise
+        self._check_name(path, description)
         self._check_version(path, description)
         self._check_capabilities(path, description)
         plugin.description = description
@@ -244,6 +295,7 @@ class Host:
         exports = component.type.exports(self.engine)
         wanted = services.PLUGIN.wit_interface
         if wanted in exports:
+            self._check_signatures(path, exports[wanted].ty)
             return
         base = wanted.partition("@")[0]
         other = [name for name in exports if name.partition("@")[0] == base]
@@ -257,17 +309,48 @@ class Host:
             f"(it exports {', '.join(sorted(exports)) or 'nothing'}). Build plugins with `reglet-sdk build`."
         )
 
+    def _check_signatures(self, path: Path, interface: object) -> None:
+        """Every Plugin function is exported as func(string) -> string, the framed-message shape."""
+        found = interface.exports(self.engine) if isinstance(interface, ComponentInstanceType) else {}
+        for method in services.PLUGIN.methods:
+            item = found.get(method.wit_name)
+            func = item.ty if item is not None else None
+            if not isinstance(func, FuncType):
+                problem = f"it lacks the function `{method.wit_name}`"
+            elif [type(t) for _, t in func.params] != [String] or not isinstance(func.result, String):
+                params = ", ".join(f"{name}: {type(t).__name__.lower()}" for name, t in func.params)
+                result = f" -> {type(func.result).__name__.lower()}" if func.result is not None else ""
+                problem = f"its `{method.wit_name}` is func({params}){result}, not func(request: string) -> string"
+            else:
+                continue
+            raise PluginLoadError(
+                f"{path} exports {services.PLUGIN.wit_interface}, but not the one this host speaks: {problem}. It "
+                "was built from a different WIT than the Reglet ABI; build plugins with `reglet-sdk build`."
+            )
+
+    @staticmethod
+    def _check_name(path: Path, description: PluginDescription) -> None:
+        """The name becomes a logger name and a label on every line shown: only the plugin-name syntax."""
+        if not PLUGIN_NAME.match(description.name):
+            raise PluginLoadError(
+                f"{path} calls itself {escape(repr(description.name))[:200]}, which is not a plugin name (lower-case "
+                "words joined by dashes, at most 64 characters). reglet-sdk build refuses such a name, so the "
+                "component was not built by it or its answer was tampered with; do not run it."
+            )
+
     @staticmethod
     def _check_version(path: Path, description: PluginDescription) -> None:
         try:
             needed = Version(description.min_host_version or "0")
         except InvalidVersion as exc:
             raise PluginLoadError(
-                f"{path} declares min_host_version {description.min_host_version!r}, which is not a version."
+                f"{path} declares min_host_version {escape(repr(description.min_host_version))[:200]}, which is not "
+                "a version."
             ) from exc
         if needed > Version(HOST_VERSION):
             raise PluginLoadError(
-                f"{description.name} {description.version} needs a host of version {description.min_host_version} "
+                f"{description.name} {escape(description.version)} needs a host of version "
+                f"{escape(description.min_host_version)} "
                 f"or newer, but this host is version {HOST_VERSION}. Upgrade reglet-sdk to run it."
             )
 
@@ -325,6 +408,11 @@ class Host:
             extend(linker, plugin)
         try:
             instance = linker.instantiate(store, plugin.component)
+        except WasmtimeError as exc:
+            if "component imports" in str(exc):  # a link error: the component needs what this host lacks
+                return None, instantiation_failure(exc)
+            return None, classify_trap(exc, limit, time.monotonic() - started, self.config.memory_limit_mib)
+        try:
             response = getattr(PluginClient(store, instance), method.python_name)(request)
         except WasmtimeError as exc:
             elapsed = time.monotonic() - started
@@ -360,7 +448,7 @@ class LoadedPlugin:
         self.policy = as_policy(grants)
         self.preopens, unmountable = self.policy.preopens()
         for problem in unmountable:
-            logger.warning("%s: %s", self.path.name, problem)
+            logger.warning("%s: %s", self.path.name, escape(problem))
 
     @property
     def requested_rules(self) -> list[Rule]:

@@ -28,10 +28,17 @@ from reglet_abi.reglet.v1 import (
 )
 from reglet_sdk.host.rules import Rule, RuleError, check_rule
 from reglet_sdk.jsonvalue import to_json_object
-from reglet_sdk.manifest import KV_OPERATIONS, MIN_HOST_VERSION, PORT_SYNTAX, Manifest, port_range
+from reglet_sdk.manifest import (
+    CONTROL_CHARACTERS,
+    KV_OPERATIONS,
+    MIN_HOST_VERSION,
+    PLUGIN_NAME,
+    PORT_SYNTAX,
+    Manifest,
+    port_range,
+)
 
-_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-_VERSION = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")
+_VERSION = re.compile(r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?\Z")  # \Z: no trailing newline
 
 
 class ManifestError(ValueError):
@@ -72,6 +79,19 @@ class _Reader:
         if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
             raise self.fail(node, key, "expected a string")
         return str(node.value)
+
+    def text(self, node: Any, key: str) -> str:
+        """A string shown to people (a description, an example's name): one line, no control characters."""
+        value = self.string(node, key)
+        found = CONTROL_CHARACTERS.search(value)
+        if found:
+            raise self.fail(
+                node,
+                key,
+                f"contains the control character U+{ord(found.group()):04X}. Hosts show this text on terminals, so "
+                "it must be one line of printable text (a folded block, `>-`, joins long text into one line).",
+            )
+        return value
 
     def strings(self, node: Any, key: str) -> list[str]:
 
@@ -183,8 +203,12 @@ def parse(text: str, path: Path = Path("plugin.yaml")) -> Manifest:
         {"name", "version"},
     )
     name = reader.string(top["name"], "name")
-    if not _NAME.match(name):
-        raise reader.fail(top["name"], "name", f"{name!r} must be lower-case words joined by dashes, e.g. tls-check")
+    if not PLUGIN_NAME.match(name):
+        raise reader.fail(
+            top["name"],
+            "name",
+            f"{name!r} must be lower-case words joined by dashes (at most 64 characters), e.g. tls-check",
+        )
     version = reader.string(top["version"], "version")
     if not _VERSION.match(version):
         raise reader.fail(top["version"], "version", f"{version!r} is not a semantic version like 1.2.3")
@@ -194,7 +218,7 @@ def parse(text: str, path: Path = Path("plugin.yaml")) -> Manifest:
     return Manifest(
         name=name,
         version=version,
-        description=reader.string(top["description"], "description") if "description" in top else "",
+        description=reader.text(top["description"], "description") if "description" in top else "",
         min_host_version=min_host or MIN_HOST_VERSION,
         capabilities=_capabilities(reader, top["capabilities"]) if "capabilities" in top else GrantSet(),
         examples=_examples(reader, top["examples"], yaml.safe_load(text)["examples"]) if "examples" in top else (),
@@ -211,7 +235,7 @@ def _examples(reader: _Reader, node: Any, values: Any) -> tuple[PluginExample, .
     for i, item in enumerate(reader.sequence(node, "examples")):
         key = f"examples[{i}]"
         fields = reader.mapping(item, key, {"name", "description", "config", "expect"}, {"name", "expect"})
-        name = reader.string(fields["name"], f"{key}.name")
+        name = reader.text(fields["name"], f"{key}.name")
         if name in names:
             raise reader.fail(fields["name"], f"{key}.name", f"{name!r} is used by another example")
         names.add(name)
@@ -236,9 +260,7 @@ def _examples(reader: _Reader, node: Any, values: Any) -> tuple[PluginExample, .
         examples.append(
             PluginExample(
                 name=name,
-                description=reader.string(fields["description"], f"{key}.description")
-                if "description" in fields
-                else "",
+                description=reader.text(fields["description"], f"{key}.description") if "description" in fields else "",
                 config=to_json_object(config, f"{key}.config"),
                 expect_status=status,
                 expect_data=to_json_object(data, f"{key}.expect.data"),

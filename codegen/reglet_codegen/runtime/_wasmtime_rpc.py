@@ -5,6 +5,7 @@ This module imports wasmtime and is never bundled into a plugin component.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,9 @@ from wasmtime.component import Func, Instance, Linker
 from reglet_abi._rpc import RpcMethod, RpcService, call_framed, call_implementation, decode_frame, encode_frame
 
 HostFunc = Callable[[Any, str], str]
+
+HOST_LOG = logging.getLogger("reglet.host")
+"""Where a failing host handler's traceback goes; the plugin gets only the incident id (see _rpc)."""
 
 
 def local_function(
@@ -29,6 +33,7 @@ def local_function(
             max_request_bytes=max_request_bytes,
             failure_type="internal",
             failure_code="HOST_HANDLER_FAILED",
+            failure_log=HOST_LOG,
         )
 
     return invoke
@@ -47,6 +52,7 @@ def host_function(
             max_request_bytes=max_request_bytes,
             failure_type="internal",
             failure_code="HOST_HANDLER_FAILED",
+            failure_log=HOST_LOG,
         )
 
     invoke.__name__ = method.python_name

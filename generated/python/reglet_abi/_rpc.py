@@ -16,6 +16,8 @@ import binascii
 import dataclasses
 import datetime
 import importlib
+import logging
+import os
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -177,6 +179,28 @@ def check_field_types(message: betterproto2.Message, path: str = "") -> None:
             _check_value(info.proto_type, info.value_class, value, where)
 
 
+def _failed(
+    method: RpcMethod[RequestT, ResponseT], kind: str, code: str, message: str, failure_log: logging.Logger | None
+) -> bytes:
+    """The error response for the exception being handled.
+
+    It carries the traceback in `stack`; with `failure_log` it carries only an incident id instead,
+    and the message and traceback are logged under that id.
+    """
+    if failure_log is None:
+        return bytes(method.error_response(kind, code, message, stack=traceback.format_exc()))
+    incident = os.urandom(6).hex()
+    failure_log.error("%s (incident %s)", message, incident, exc_info=True)
+    return bytes(
+        method.error_response(
+            kind,
+            code,
+            f"{method.service}.{method.name} failed inside the host (incident {incident}). The details stay in "
+            "the host's log under that incident id.",
+        )
+    )
+
+
 def call_implementation(
     method: RpcMethod[RequestT, ResponseT],
     implementation: Callable[[RequestT], ResponseT],
@@ -185,12 +209,15 @@ def call_implementation(
     max_request_bytes: int | None,
     failure_type: str,
     failure_code: str,
+    failure_log: logging.Logger | None = None,
 ) -> bytes:
     """Decodes `raw`, calls `implementation` and encodes its answer.
 
     Every failure becomes an encoded error response: an oversized or undecodable request
     (`validation`/`INVALID_REQUEST`), an exception (`failure_type`/`failure_code`, with the traceback
-    in `stack`), or an answer of the wrong type (`internal`/`BAD_RESPONSE`).
+    in `stack`), or an answer of the wrong type (`internal`/`BAD_RESPONSE`). With `failure_log` (the
+    host answering a plugin) an exception's message and traceback go to that log instead, and the
+    caller gets only an incident id to quote: a plugin learns nothing about the host from a failure.
     """
     if max_request_bytes is not None and len(raw) > max_request_bytes:
         return bytes(
@@ -219,14 +246,8 @@ def call_implementation(
     try:
         response = implementation(request)
     except Exception as exc:  # noqa: BLE001 - the answering side must never trap the caller
-        return bytes(
-            method.error_response(
-                failure_type,
-                failure_code,
-                f"{method.service}.{method.name} raised {type(exc).__name__}: {exc}",
-                stack=traceback.format_exc(),
-            )
-        )
+        message = f"{method.service}.{method.name} raised {type(exc).__name__}: {exc}"
+        return _failed(method, failure_type, failure_code, message, failure_log)
     if not isinstance(response, method.response_type):
         return bytes(
             method.error_response(
@@ -239,15 +260,11 @@ def call_implementation(
     try:
         return bytes(response)
     except Exception as exc:  # noqa: BLE001 - e.g. a str where bytes belong
-        return bytes(
-            method.error_response(
-                "internal",
-                "BAD_RESPONSE",
-                f"{method.service}.{method.name} returned a {method.response_type.__name__} that cannot "
-                f"be encoded ({type(exc).__name__}: {exc}).",
-                stack=traceback.format_exc(),
-            )
+        message = (
+            f"{method.service}.{method.name} returned a {method.response_type.__name__} that cannot "
+            f"be encoded ({type(exc).__name__}: {exc})."
         )
+        return _failed(method, "internal", "BAD_RESPONSE", message, failure_log)
 
 
 def call_framed(
@@ -258,6 +275,7 @@ def call_framed(
     max_request_bytes: int | None,
     failure_type: str,
     failure_code: str,
+    failure_log: logging.Logger | None = None,
 ) -> str:
     """`call_implementation` for a base64 frame from the WIT boundary; answers with a frame."""
     if max_request_bytes is not None and len(frame) > frame_limit(max_request_bytes):
@@ -284,6 +302,7 @@ def call_framed(
         max_request_bytes=max_request_bytes,
         failure_type=failure_type,
         failure_code=failure_code,
+        failure_log=failure_log,
     )
     return encode_frame(answer)
 

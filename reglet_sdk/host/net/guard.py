@@ -3,9 +3,10 @@
 Every network host function goes through `resolve_allowed`: the host and port must be granted; the
 name is resolved once; every resolved address is checked against the blocked classes (loopback,
 RFC 1918, CGNAT 100.64/10, link-local including 169.254.169.254, multicast, unspecified, broadcast,
-reserved, IPv6 loopback/ULA/link-local/IPv4-mapped/NAT64) unless the granting rule names the host or
-address explicitly (a glob such as `*` does not); and the addresses returned are the ones connected to,
-so a second resolution cannot swap in another address.
+reserved, IPv6 loopback/ULA/link-local/IPv4-mapped/IPv4-compatible/NAT64, and 6to4 or Teredo addresses
+that embed a blocked IPv4 address) unless one of the granting rules names the host or address
+explicitly (a glob such as `*` does not; which rule comes first does not matter); and the addresses
+returned are the ones connected to, so a second resolution cannot swap in another address.
 """
 
 from __future__ import annotations
@@ -38,8 +39,10 @@ BLOCKED_NETWORKS: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str
         ("255.255.255.255/32", "broadcast"),
         ("::/128", "unspecified"),
         ("::1/128", "loopback"),
+        ("::/96", "IPv4-compatible (deprecated)"),  # ::a.b.c.d: after :: and ::1, which match first
         ("::ffff:0:0/96", "IPv4-mapped"),
         ("64:ff9b::/96", "NAT64"),
+        ("64:ff9b:1::/48", "local-use NAT64"),
         ("fc00::/7", "unique local (ULA)"),
         ("fe80::/10", "link-local"),
         ("ff00::/8", "multicast"),
@@ -48,10 +51,21 @@ BLOCKED_NETWORKS: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str
 
 
 def blocked_class(address: IPAddress) -> str:
-    """The blocked class of an address ("loopback", ...), or "" when it is a public address."""
+    """The blocked class of an address ("loopback", ...), or "" when it is a public address.
+
+    6to4 (2002::/16) and Teredo (2001::/32) addresses carry IPv4 addresses a tunnel delivers to: they
+    are blocked when an embedded address is (a 6to4 or Teredo address of a public host is not).
+    """
     for network, name in BLOCKED_NETWORKS:
         if address.version == network.version and address in network:
             return name
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = [("6to4", address.sixtofour)] if address.sixtofour else []
+        embedded += [("Teredo", v4) for v4 in address.teredo or ()]
+        for scheme, v4 in embedded:
+            kind = blocked_class(v4) if v4 is not None else ""
+            if kind:
+                return f"{scheme} (embedding the {kind} address {v4})"
     return ""
 
 
@@ -135,24 +149,31 @@ def resolve_allowed(policy: Policy, host: str, port: int, timeout: float) -> Des
         raise NetworkRefusal(
             ErrorDetailMessage(type="validation", code="INVALID_REQUEST", message=f"port {port} is not in 1-65535")
         )
-    rule = policy.network(host, port)
-    if rule is None:
+    rules = policy.network_rules(host, port)
+    if not rules:
         raise NetworkRefusal(denial(Rule.network(host, port)))
     addresses = resolve(host, port, timeout)
+    explicit: Rule | None = None
     for address in addresses:
         kind = blocked_class(address)
-        if kind and not names_explicitly(rule, host, address):
+        if not kind:
+            continue
+        # Any granting rule that names the address lets it through, whatever the order of the grants.
+        explicit = next((rule for rule in rules if names_explicitly(rule, host, address)), None)
+        if explicit is None:
             named = Rule.network(str(address), port)
+            granting = ", ".join(map(str, rules))
             raise NetworkRefusal(
                 ErrorDetailMessage(
                     type="network",
                     code="SSRF_BLOCKED",
                     message=f"{_where(host, address)} a {kind} address, which a plugin may reach only when a rule "
-                    f"names it explicitly (e.g. --grant {named}); {rule} does not. Nothing was sent.",
+                    f"names it explicitly (e.g. --grant {named}); {granting} "
+                    f"{'does' if len(rules) == 1 else 'do'} not. Nothing was sent.",
                     details={"address": str(address), "class": kind},
                 )
             )
-    return Destination(host=host, port=port, addresses=tuple(addresses), rule=rule)
+    return Destination(host=host, port=port, addresses=tuple(addresses), rule=explicit or rules[0])
 
 
 def connect(destination: Destination, timeout: float) -> socket.socket:

@@ -11,12 +11,26 @@ from cryptography import x509
 from reglet_abi.reglet.v1 import Certificate, TlsInfo
 
 
+class CaBundleError(ValueError):
+    """A CA bundle is not a readable file of PEM certificates; the message says which and why."""
+
+
 def client_context(ca_bundle: Path | None = None) -> ssl.SSLContext:
-    """A verifying client context: system CAs (SSL_CERT_FILE honoured), plus `ca_bundle` if given."""
+    """A verifying client context: system CAs (SSL_CERT_FILE honoured), plus `ca_bundle` if given.
+
+    Raises CaBundleError when `ca_bundle` cannot be read or holds no certificate.
+    """
     context = ssl.create_default_context()
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     if ca_bundle is not None:
-        context.load_verify_locations(cafile=str(ca_bundle))
+        try:
+            context.load_verify_locations(cafile=str(ca_bundle))
+        except OSError as exc:  # ssl.SSLError is an OSError
+            reason = "it holds no PEM certificate" if "NO_CERTIFICATE" in str(exc) else exc.strerror or str(exc)
+            raise CaBundleError(
+                f"{ca_bundle} is not a usable CA bundle ({reason}). Give a PEM file of CA certificates "
+                "(-----BEGIN CERTIFICATE----- blocks); without one every TLS connection would fail."
+            ) from exc
     return context
 
 
