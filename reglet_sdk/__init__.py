@@ -8,24 +8,40 @@ A plugin::
     class MyPlugin(plugin.Plugin):
         def describe(self, ctx) -> Metadata: ...
         def schema(self, ctx) -> bytes: return schema.generate_schema(MyConfig)
-        def check(self, ctx, config: dict) -> Result: ...
+        def check(self, ctx, cfg: dict) -> Result: ...
 
     plugin.register(MyPlugin())
 """
 
 __version__ = "0.1.0"
 
-from reglet_sdk import config, exec, fs, log, plugin, schema
+from reglet_sdk import config, exec, fs, log, net, plugin, schema
 from reglet_sdk.context import Context
-from reglet_sdk.errors import ConfigError, ErrorDetail, RegletError
+from reglet_sdk.errors import (
+    CapabilityError,
+    ConfigError,
+    ErrorDetail,
+    ExecError,
+    HostCallError,
+    HostTimeoutError,
+    NetworkError,
+    NotFoundError,
+    RegletError,
+)
 from reglet_sdk.metadata import Metadata
 from reglet_sdk.results import Result, RunMetadata
 
 __all__ = [
+    "CapabilityError",
     "ConfigError",
     "Context",
     "ErrorDetail",
+    "ExecError",
+    "HostCallError",
+    "HostTimeoutError",
     "Metadata",
+    "NetworkError",
+    "NotFoundError",
     "RegletError",
     "Result",
     "RunMetadata",
@@ -34,6 +50,7 @@ __all__ = [
     "exec",
     "fs",
     "log",
+    "net",
     "plugin",
     "schema",
 ]

@@ -7,6 +7,9 @@ google.protobuf.Struct, integers stay integers of any size (`int_value`, or `big
 
 from __future__ import annotations
 
+import datetime
+import enum
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias, cast
 
@@ -24,8 +27,32 @@ class JsonConversionError(TypeError):
     """A value cannot cross the boundary as JSON; the message names where it sits."""
 
 
+def _plain(value: Any) -> Any:
+    """The JSON form of the common non-JSON values people return, as other SDKs convert them.
+
+    Enums become their value; datetimes RFC 3339 strings (a naive datetime is taken as UTC, the
+    component's only time zone); dates and times ISO 8601 strings; UUIDs their canonical text.
+    """
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime.datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=datetime.UTC)
+        text = aware.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
 def to_json_value(value: Any, path: str = "value") -> JsonValue:
-    """Converts a JSON-compatible Python value (tuples count as lists) into a `JsonValue`."""
+    """Converts a JSON-compatible Python value (tuples count as lists) into a `JsonValue`.
+
+    Enums, datetimes, dates, times and UUIDs are converted first (see `_plain`); anything else that is
+    not JSON raises JsonConversionError naming where it sits (`path`).
+    """
+    value = _plain(value)
     if value is None:
         return JsonValue(null_value=NullValue.NULL)
     if isinstance(value, bool):
@@ -44,8 +71,8 @@ def to_json_value(value: Any, path: str = "value") -> JsonValue:
         return JsonValue(array_value=JsonArray(items=[to_json_value(v, f"{path}[{i}]") for i, v in enumerate(value)]))
     raise JsonConversionError(
         f"{path} is a {type(value).__name__}, which is not a JSON value. Only None, bool, int, float, str, "
-        "lists and dicts with str keys can cross the plugin boundary; convert it first (e.g. bytes to "
-        "base64 text, datetime to an ISO 8601 string)."
+        "lists and dicts with str keys (and enums, datetimes, dates, times and UUIDs, which are converted) "
+        "can cross the plugin boundary; convert it first (e.g. bytes to base64 text)."
     )
 
 

@@ -11,6 +11,8 @@ import datetime
 import logging
 import sys
 import traceback
+from collections.abc import Mapping
+from typing import Any
 
 from reglet_abi.reglet.v1 import LogAttribute, LogLevel, LogRequest, guest
 from reglet_sdk import context
@@ -25,6 +27,9 @@ _STANDARD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None)
     "taskName",
 }
 _INT64 = (-(2**63), 2**63 - 1)
+_CLASHING_EXTRA = "reglet_clashing_extra"
+"""Where a record keeps `extra=` items whose keys are LogRecord attributes (`filename`, `module`, ...)."""
+_stdlib_make_record = logging.Logger.makeRecord
 
 
 def level_to_proto(levelno: int) -> LogLevel:
@@ -66,9 +71,42 @@ def attribute(key: str, value: object) -> LogAttribute:
         return LogAttribute(key=key, string_value=repr(value))
 
 
+def _make_record(
+    self: logging.Logger,
+    name: str,
+    level: int,
+    fn: str,
+    lno: int,
+    msg: object,
+    args: Any,
+    exc_info: Any,
+    func: str | None = None,
+    extra: Mapping[str, object] | None = None,
+    sinfo: str | None = None,
+) -> logging.LogRecord:
+    """Logger.makeRecord that keeps clashing `extra=` keys aside instead of raising KeyError.
+
+    The standard library refuses `extra={"filename": ...}` (a LogRecord attribute) with a KeyError,
+    which would turn a check into a panic; such items are kept under _CLASHING_EXTRA and still travel
+    to the host as attributes named as given.
+    """
+    safe = {k: v for k, v in (extra or {}).items() if k not in _STANDARD_ATTRIBUTES}
+    clashing = {k: v for k, v in (extra or {}).items() if k in _STANDARD_ATTRIBUTES}
+    record = _stdlib_make_record(self, name, level, fn, lno, msg, args, exc_info, func, safe or None, sinfo)
+    if clashing:
+        record.__dict__[_CLASHING_EXTRA] = clashing
+    return record
+
+
+def _extra_items(record: logging.LogRecord) -> list[tuple[str, object]]:
+    """The record's `extra=` items, clashing keys included, in the order given."""
+    own = [(k, v) for k, v in record.__dict__.items() if k not in _STANDARD_ATTRIBUTES and k != _CLASHING_EXTRA]
+    return own + list(record.__dict__.get(_CLASHING_EXTRA, {}).items())
+
+
 def to_request(record: logging.LogRecord) -> LogRequest:
     """The Log rpc request for a record, in the context of the call being served."""
-    attributes = [attribute(k, v) for k, v in record.__dict__.items() if k not in _STANDARD_ATTRIBUTES]
+    attributes = [attribute(k, v) for k, v in _extra_items(record)]
     if record.exc_info and record.exc_info[1] is not None:
         exc_type, exc, tb = record.exc_info
         attributes.append(
@@ -99,7 +137,12 @@ class HostLogHandler(logging.Handler):
 
 
 def install(level: int = DEFAULT_LEVEL) -> None:
-    """Puts one HostLogHandler on the root logger (idempotent) and sets the root level."""
+    """Puts one HostLogHandler on the root logger (idempotent) and sets the root level.
+
+    Also lets `extra=` keys that clash with LogRecord attributes through (see `_make_record`): inside
+    a component nothing else shares the process; natively, such a call no longer raises KeyError.
+    """
+    logging.Logger.makeRecord = _make_record  # type: ignore[method-assign]  # see the docstring
     root = logging.getLogger()
     if not any(isinstance(h, HostLogHandler) for h in root.handlers):
         root.addHandler(HostLogHandler())

@@ -48,8 +48,12 @@ class Plugin(abc.ABC):
         """JSON Schema of the config, usually `schema.generate_schema(MyConfig)`."""
 
     @abc.abstractmethod
-    def check(self, ctx: Context, config: dict[str, Any]) -> Result:
-        """Runs the check with a config (a plain dict of JSON values) and returns its Result."""
+    def check(self, ctx: Context, cfg: dict[str, Any]) -> Result:
+        """Runs the check with a config (a plain dict of JSON values) and returns its Result.
+
+        The parameter is `cfg`, not `config`, so a copied signature does not hide the `config` module
+        (`config.load(MyConfig, cfg)`).
+        """
 
 
 class RegistrationError(RuntimeError):

@@ -149,8 +149,18 @@ class Result:
 
     @property
     def passed(self) -> bool:
-        """True for a success."""
+        """True for a success: the check ran and the target is compliant."""
         return self.status == "success"
+
+    @property
+    def is_failure(self) -> bool:
+        """True for a failure: the check ran and the target is not compliant."""
+        return self.status == "failure"
+
+    @property
+    def is_error(self) -> bool:
+        """True for an error: the check could not be carried out (see `error`)."""
+        return self.status == "error"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Result):

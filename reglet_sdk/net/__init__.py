@@ -3,4 +3,11 @@
 Every call sends the call's remaining time to the host, raises a RegletError subclass carrying the
 host's ErrorDetail (CapabilityError when not granted, HostTimeoutError, NotFoundError, NetworkError),
 and takes an injected port (`resolver=`, `client=`, `dialer=`) so unit tests run natively.
+
+`from reglet_sdk.net import dns`, or `from reglet_sdk import net` and `net.dns.lookup_txt(...)`; the
+built-in plugins' ready-made checks are in `reglet_sdk.net.checks`.
 """
+
+from reglet_sdk.net import dns, http, smtp, tcp
+
+__all__ = ["dns", "http", "smtp", "tcp"]

@@ -118,9 +118,12 @@ def run_http_check(cfg: dict[str, Any], *, client: http.Client | None = None) ->
         "body_size": len(response.body),
         "body_sha256": hashlib.sha256(response.body).hexdigest(),
     }
+    # body_truncated is always reported (the built-in plugin's field: the body shown, or hashed, is not the
+    # whole body). With a preview length of 0 only the hash is sent, and the hash of a body the host cut
+    # at its limit must not pass for the hash of the whole body.
+    data["body_truncated"] = response.body_truncated
     if settings.body_preview_length < 0:
         data["body"] = text
-        data["body_truncated"] = response.body_truncated
     elif settings.body_preview_length > 0:
         data["body_preview"] = text[: settings.body_preview_length]
         data["body_truncated"] = response.body_truncated or len(text) > settings.body_preview_length

@@ -1,4 +1,6 @@
-"""DNS lookups through the host: `resolve(name, "MX")`, `lookup_host(name)`, `lookup_mx(name)`.
+"""DNS lookups through the host: `resolve(name, "MX")` and one helper per record type.
+
+`lookup_host` (A and AAAA), `lookup_mx`, `lookup_cname`, `lookup_txt`, `lookup_ns`.
 
 Needs a network grant for the name on port 53 (and for a custom nameserver's address and port).
 """
@@ -106,3 +108,39 @@ def lookup_mx(
     """Mail exchangers, most preferred first."""
     answer = resolve(hostname, "MX", nameserver=nameserver, timeout=timeout, resolver=resolver, ctx=ctx)
     return sorted(answer.mx_records, key=lambda m: (m.pref, m.host))
+
+
+def lookup_cname(
+    hostname: str,
+    *,
+    nameserver: str = "",
+    timeout: float | None = None,
+    resolver: Resolver | None = None,
+    ctx: Context | None = None,
+) -> list[str]:
+    """The canonical names (CNAME records) of a name; NotFoundError when it has none."""
+    return resolve(hostname, "CNAME", nameserver=nameserver, timeout=timeout, resolver=resolver, ctx=ctx).records
+
+
+def lookup_txt(
+    hostname: str,
+    *,
+    nameserver: str = "",
+    timeout: float | None = None,
+    resolver: Resolver | None = None,
+    ctx: Context | None = None,
+) -> list[str]:
+    """The TXT records of a name (SPF, DMARC, verification tokens, ...); NotFoundError when it has none."""
+    return resolve(hostname, "TXT", nameserver=nameserver, timeout=timeout, resolver=resolver, ctx=ctx).records
+
+
+def lookup_ns(
+    hostname: str,
+    *,
+    nameserver: str = "",
+    timeout: float | None = None,
+    resolver: Resolver | None = None,
+    ctx: Context | None = None,
+) -> list[str]:
+    """The name servers (NS records) of a zone; NotFoundError when it has none."""
+    return resolve(hostname, "NS", nameserver=nameserver, timeout=timeout, resolver=resolver, ctx=ctx).records

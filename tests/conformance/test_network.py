@@ -188,6 +188,8 @@ def test_fifty_mib_response_is_cut_at_ten(host: Host, http_wasm: Path) -> None:
         )
     assert result.data["body_size"] == 10 << 20 and result.data["body_size"] < LARGE_BODY
     assert "body" not in result.data and "body_preview" not in result.data
+    # Only the hash is sent: it must say the hashed body is not the whole body.
+    assert result.data["body_truncated"] is True
 
 
 def test_a_server_that_never_answers_times_out_within_a_second_of_the_timeout(host: Host, http_wasm: Path) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+import enum
+import http
 import math
+import uuid
 
 import pytest
 from hypothesis import given
@@ -80,3 +84,35 @@ def test_unset_values_read_as_empty() -> None:
     assert from_json_value(None) is None
     assert from_json_value(JsonValue()) is None
     assert from_json_object(None) == {}
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    NESTED = ("rgb", 255, 0, 0)
+
+
+def test_values_people_return_are_converted_as_other_sdks_do() -> None:
+    utc = datetime.datetime(2026, 3, 4, 5, 6, 7, 891000, tzinfo=datetime.UTC)
+    assert through_the_wire(
+        {
+            "aware": utc,
+            "naive_is_utc": utc.replace(tzinfo=None),
+            "offset": utc.astimezone(datetime.timezone(datetime.timedelta(hours=-5))),
+            "date": datetime.date(2026, 3, 4),
+            "time": datetime.time(5, 6),
+            "enum": Colour.RED,
+            "enum_of_json": Colour.NESTED,
+            "int_enum": http.HTTPStatus.OK,
+            "uuid": uuid.UUID(int=1),
+        }
+    ) == {
+        "aware": "2026-03-04T05:06:07.891000Z",
+        "naive_is_utc": "2026-03-04T05:06:07.891000Z",
+        "offset": "2026-03-04T00:06:07.891000-05:00",
+        "date": "2026-03-04",
+        "time": "05:06:00",
+        "enum": "red",
+        "enum_of_json": ["rgb", 255, 0, 0],
+        "int_enum": 200,
+        "uuid": "00000000-0000-0000-0000-000000000001",
+    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -12,6 +12,7 @@ import pytest
 
 from reglet_abi.reglet.v1 import (
     Certificate,
+    DnsRecordType,
     DnsRequest,
     DnsResponse,
     ErrorDetail,
@@ -194,3 +195,16 @@ def test_ca_bundle_setting(ca: LocalCA, https: str) -> None:
     grant = f"network:localhost:{https.rsplit(':', 1)[1].split('/')[0]}"
     response = handlers(grant, NetworkSettings(ca_bundle=Path(ca.bundle))).http_request(HttpRequest(url=https))
     assert response.status_code == 200 and response.tls is not None and response.tls.version.startswith("TLSv1.")
+
+
+@pytest.mark.parametrize(
+    ("helper", "record_type"),
+    [(dns.lookup_cname, DnsRecordType.CNAME), (dns.lookup_txt, DnsRecordType.TXT), (dns.lookup_ns, DnsRecordType.NS)],
+)
+def test_per_record_type_helpers_ask_for_their_type(
+    helper: Callable[..., list[str]], record_type: DnsRecordType
+) -> None:
+    fake = Recorder(DnsResponse(records=["one.test", "two.test"]))
+    assert helper("example.test", nameserver="[::1]:5353", resolver=fake) == ["one.test", "two.test"]
+    (sent,) = fake.requests
+    assert isinstance(sent, DnsRequest) and sent.record_type == record_type and sent.nameserver == "[::1]:5353"

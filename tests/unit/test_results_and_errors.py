@@ -15,6 +15,11 @@ from reglet_sdk.errors import CapabilityError, HostCallError, raise_for_error
 def test_constructors() -> None:
     assert Result.success("ok", {"a": 1}).status == "success"
     assert Result.failure("no").status == "failure"
+    flags = [
+        (r.passed, r.is_failure, r.is_error)
+        for r in (Result.success(), Result.failure(), Result.error(ErrorDetail("x", "y")))
+    ]
+    assert flags == [(True, False, False), (False, True, False), (False, False, True)]
     detail = ErrorDetail("network", "refused", code="CONNECTION_REFUSED")
     error = Result.error(detail)
     assert error.status == "error" and error.error is detail and error.message == "refused"
@@ -66,3 +71,28 @@ def test_context_deadline_and_remaining_time() -> None:
     past = Context(deadline=now - datetime.timedelta(seconds=1))
     assert past.expired and past.to_proto().canceled
     assert Context().remaining() is None and Context().to_proto().timeout_ms == 0
+
+
+def test_the_package_exports_the_author_api() -> None:
+    import reglet_sdk
+
+    for name in (
+        "net",
+        "CapabilityError",
+        "NotFoundError",
+        "HostTimeoutError",
+        "NetworkError",
+        "ExecError",
+        "HostCallError",
+    ):
+        assert name in reglet_sdk.__all__ and hasattr(reglet_sdk, name), name
+    assert reglet_sdk.net.dns.lookup_txt and reglet_sdk.net.http.request
+    assert issubclass(reglet_sdk.NotFoundError, reglet_sdk.NetworkError)
+
+
+def test_check_is_declared_with_cfg_so_a_copied_signature_keeps_the_config_module() -> None:
+    import inspect
+
+    from reglet_sdk import plugin
+
+    assert list(inspect.signature(plugin.Plugin.check).parameters) == ["self", "ctx", "cfg"]
