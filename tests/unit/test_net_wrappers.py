@@ -204,7 +204,7 @@ def test_ca_bundle_setting(ca: LocalCA, https: str) -> None:
 def test_per_record_type_helpers_ask_for_their_type(
     helper: Callable[..., list[str]], record_type: DnsRecordType
 ) -> None:
-    fake = Recorder(DnsResponse(records=["one.test", "two.test"]))
+    fake = Recorder(DnsRequest, DnsResponse(records=["one.test", "two.test"]))
     assert helper("example.test", nameserver="[::1]:5353", resolver=fake) == ["one.test", "two.test"]
     (sent,) = fake.requests
-    assert isinstance(sent, DnsRequest) and sent.record_type == record_type and sent.nameserver == "[::1]:5353"
+    assert sent.record_type == record_type and sent.nameserver == "[::1]:5353"

@@ -86,7 +86,7 @@ def test_the_package_exports_the_author_api() -> None:
         "HostCallError",
     ):
         assert name in reglet_sdk.__all__ and hasattr(reglet_sdk, name), name
-    assert reglet_sdk.net.dns.lookup_txt and reglet_sdk.net.http.request
+    assert callable(reglet_sdk.net.dns.lookup_txt) and callable(reglet_sdk.net.http.request)
     assert issubclass(reglet_sdk.NotFoundError, reglet_sdk.NetworkError)
 
 
