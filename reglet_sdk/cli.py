@@ -9,8 +9,8 @@
                                  [--format text|json] [-v] [--grant RULE ...] [--grants FILE] [--trust]
                                  [--security default|strict]
 
-`check` exits 0 when the check succeeds, 1 when it fails and 2 when it could not be carried out.
-The plugin's log records go to stderr, prefixed with its name.
+`check` exits 0 when the check succeeds, 1 when it fails and 2 when it could not be carried out
+(130 when interrupted with Ctrl-C). The plugin's log records go to stderr, prefixed with its name.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -27,6 +28,7 @@ from typing import Any, TextIO
 
 from reglet_sdk import __version__
 from reglet_sdk.host import Host, HostConfig, PluginCallError, PluginDescription, PluginLoadError
+from reglet_sdk.host.call_thread import stuck_calls
 from reglet_sdk.host.config import NetworkSettings
 from reglet_sdk.host.grant_store import (
     GrantsNeeded,
@@ -42,6 +44,7 @@ from reglet_sdk.toolchain.componentize import BuildError
 from reglet_sdk.toolchain.plugin_yaml import ManifestError, parse_grants
 
 EXIT_SUCCESS, EXIT_FAILURE, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 128 + 2  # the shell's code for SIGINT
 _EXIT_BY_STATUS = {"success": EXIT_SUCCESS, "failure": EXIT_FAILURE, "error": EXIT_ERROR}
 
 
@@ -412,8 +415,21 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if exc.detail.stack:
             print(exc.detail.stack.rstrip(), file=err)
         return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(f"reglet-sdk {args.command}: interrupted", file=err)
+        return EXIT_INTERRUPTED
 
 
 def entry_point() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point.
+
+    When a plugin call is still blocked in a system call (given up on at its deadline, or interrupted),
+    the process ends at once, output flushed, rather than finalise the interpreter while that thread
+    may wake inside wasmtime and run Python code.
+    """
+    status = main()
+    if stuck_calls():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
