@@ -107,7 +107,9 @@ def bench_transfer() -> None:
     request = populated(method.request_type, rpc_seed(method, "request"))
 
     def round_trip() -> None:
-        client = instantiate(engine, component, RecordingHost(large_body=size), "large", large_bytes=size)
+        client = instantiate(
+            engine, component, RecordingHost(large_body=size), "large", large_bytes=size, max_response_bytes=2 * size
+        )
         response = getattr(client, method.python_name)(request)
         assert len(response.error.stack) == size
 

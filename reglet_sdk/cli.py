@@ -10,8 +10,8 @@
                                  [--format text|json] [-v] [--grant RULE ...] [--grants FILE] [--trust]
                                  [--security default|strict]
 
-`check` exits 0 when the check succeeds, 1 when it fails and 2 when it could not be carried out.
-The plugin's log records go to stderr, prefixed with its name.
+`check` exits 0 when the check succeeds, 1 when it fails and 2 when it could not be carried out
+(130 when interrupted with Ctrl-C). The plugin's log records go to stderr, prefixed with its name.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import argparse
 import json
 import logging
 import math
+import os
 import sys
 import threading
 import time
@@ -29,6 +30,7 @@ from typing import Any, TextIO
 
 from reglet_sdk import __version__
 from reglet_sdk.host import Host, HostConfig, PluginCallError, PluginDescription, PluginLoadError
+from reglet_sdk.host.call_thread import stuck_calls
 from reglet_sdk.host.config import NetworkSettings
 from reglet_sdk.host.display import attributed, escape, json_text
 from reglet_sdk.host.grant_store import (
@@ -57,6 +59,7 @@ MAX_CONFIG_DEPTH = 100
 """Deepest nesting of lists and objects accepted in a config."""
 MAX_CONFIG_VALUES = 1_000_000
 """Most values (of any kind, at any depth) accepted in a config."""
+EXIT_INTERRUPTED = 128 + 2  # the shell's code for SIGINT
 _EXIT_BY_STATUS = {"success": EXIT_SUCCESS, "failure": EXIT_FAILURE, "error": EXIT_ERROR}
 
 
@@ -546,8 +549,21 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if exc.detail.stack:
             print("\n".join(attributed(exc.detail.stack.rstrip(), "  | ")), file=err)
         return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(f"reglet-sdk {args.command}: interrupted", file=err)
+        return EXIT_INTERRUPTED
 
 
 def entry_point() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point.
+
+    When a plugin call is still blocked in a system call (given up on at its deadline, or interrupted),
+    the process ends at once, output flushed, rather than finalise the interpreter while that thread
+    may wake inside wasmtime and run Python code.
+    """
+    status = main()
+    if stuck_calls():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)

@@ -15,6 +15,7 @@ from typing import Any, TypeAlias, cast
 
 import betterproto2
 
+from reglet_abi._wire import CustomDecode, Decoder
 from reglet_abi.reglet.v1 import JsonArray, JsonField, JsonObject, JsonValue, NullValue
 
 JSON: TypeAlias = bool | int | float | str | list["JSON"] | dict[str, "JSON"] | None
@@ -106,8 +107,49 @@ def from_json_value(message: JsonValue | None) -> JSON:
     return result
 
 
-def from_json_object(message: JsonObject | None) -> dict[str, JSON]:
-    """Converts a `JsonObject` back into a dict (an unset object is an empty dict)."""
+def from_json_object(message: JsonObject | dict[str, JSON] | None) -> dict[str, JSON]:
+    """Converts a `JsonObject` back into a dict (an unset object is an empty dict).
+
+    A dict is returned as it is: it was decoded straight from the wire (see `PLAIN_JSON_OBJECT`).
+    """
     if message is None:
         return {}
+    if isinstance(message, dict):
+        return message
     return {field.key: from_json_value(field.value) for field in message.fields}
+
+
+# Straight from the wire encoding to plain values, without a message object per value: a result of
+# many small values costs a fraction of the memory and time (measured: 7.8 MB of short strings took
+# 112 MiB and 1.5 s as messages). The values are exactly what from_json_object gives for the messages.
+
+
+def _plain_value(buffer: bytes, start: int, end: int, depth: int) -> JSON:
+    found = _PLAIN.fields(JsonValue, buffer, start, end, depth)  # at most one: `kind` is a oneof
+    if not found:
+        return None
+    kind, value = found.popitem()
+    if kind == "null_value":
+        return None
+    if kind == "big_int_value":
+        return int(value)  # ValueError for text that is not an integer: the answer is refused
+    return cast(JSON, value)
+
+
+def _plain_array(buffer: bytes, start: int, end: int, depth: int) -> list[JSON]:
+    return cast(list[JSON], _PLAIN.fields(JsonArray, buffer, start, end, depth).get("items", []))
+
+
+def _plain_field(buffer: bytes, start: int, end: int, depth: int) -> tuple[str, JSON]:
+    found = _PLAIN.fields(JsonField, buffer, start, end, depth)
+    return found.get("key", ""), found.get("value")
+
+
+def _plain_object(buffer: bytes, start: int, end: int, depth: int) -> dict[str, JSON]:
+    return dict(_PLAIN.fields(JsonObject, buffer, start, end, depth).get("fields", ()))
+
+
+_PLAIN = Decoder({JsonValue: _plain_value, JsonArray: _plain_array, JsonField: _plain_field, JsonObject: _plain_object})
+
+PLAIN_JSON_OBJECT: dict[type, CustomDecode] = {JsonObject: _plain_object}
+"""Custom decoders (for `reglet_abi._wire.Decoder`) that decode JsonObject fields into plain dicts."""

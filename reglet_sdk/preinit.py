@@ -25,11 +25,13 @@ def warm_up() -> None:
 
     import betterproto2
 
+    from reglet_abi._wire import prepare_message
     from reglet_abi.reglet import v1 as abi
 
     for _, cls in inspect.getmembers(abi, inspect.isclass):
         if issubclass(cls, betterproto2.Message) and cls is not betterproto2.Message:
             bytes(cls.parse(bytes(cls())))  # builds the class metadata, the parser and the serialiser paths
+            prepare_message(cls)  # and the strict decoder's tables (reglet_abi._wire)
 
 
 ALWAYS_PRELOADED = (

@@ -18,7 +18,7 @@ from reglet_codegen import python_code, wit
 from reglet_codegen.model import CodegenError, Options, Package, Service, build
 
 RUNTIME_SUPPORT = Path(__file__).parent / "runtime"
-RUNTIME_MODULES = ("_rpc.py", "_wasmtime_rpc.py")
+RUNTIME_MODULES = ("_rpc.py", "_wasmtime_rpc.py", "_wire.py")
 
 
 def header(sources: list[str]) -> list[str]:

@@ -267,7 +267,7 @@ def render_host(package: Package, proto_package: str, services: list[Service], h
         "from wasmtime.component import Instance, Linker",
         "",
     ]
-    lines += [f"from {options.runtime_package}._rpc import DEFAULT_MAX_REQUEST_BYTES"]
+    lines += [f"from {options.runtime_package}._rpc import DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_RESPONSE_BYTES"]
     lines += [
         f"from {options.runtime_package}._wasmtime_rpc import ExportCaller, LocalTransport, add_service_to_linker"
     ]
@@ -331,11 +331,18 @@ def _host_import(package: Package, service: Service) -> list[str]:
 def _host_export(package: Package, service: Service) -> list[str]:
     name = service.name
     lines = [f"class {name}Client:"]
-    lines += _docstring(f"Typed calls to a component's exported {package.interface_id(service)}.", "    ")
+    lines += _docstring(
+        f"Typed calls to a component's exported {package.interface_id(service)}.\n\n"
+        "An answer over `max_response_bytes` (encoded) or one that does not decode as the response\n"
+        "raises reglet_abi._wasmtime_rpc.BadAnswer; a trap raises wasmtime's error.",
+        "    ",
+    )
     lines += [
         "",
-        "    def __init__(self, store: Store, instance: Instance) -> None:",
-        f"        self._caller = ExportCaller(store, instance, {_const(service)})",
+        "    def __init__(",
+        "        self, store: Store, instance: Instance, *, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES",
+        "    ) -> None:",
+        f"        self._caller = ExportCaller(store, instance, {_const(service)}, max_response_bytes)",
     ]
     for method in service.methods:
         lines += [

@@ -67,6 +67,10 @@ class HostConfig:
     """Where compiled components are kept; None disables the compilation cache."""
     max_request_bytes: int = 1 << 20
     """Largest encoded request a host function accepts from a plugin."""
+    max_response_bytes: int = 8 << 20
+    """Largest encoded answer (Describe, Schema, Check) accepted from a plugin; larger is BAD_RESPONSE."""
+    max_stuck_calls: int = 4
+    """Calls still blocked past their deadline (e.g. in sleep) kept at once; beyond, new calls are refused."""
     epoch_tick: float = 0.01
     """Granularity of the timeout, in seconds."""
     on_log: Callable[[PluginLogRecord], None] | None = None

@@ -134,8 +134,10 @@ def _refusal(policy: Policy, request: ExecRequest) -> ExecResponse | None:
     return None
 
 
-def exec_command(policy: Policy, limits: ExecLimits, request: ExecRequest, *, plugin_name: str) -> ExecResponse:
-    """Runs a granted command (see host.process); anything else is refused before it starts."""
+def exec_command(
+    policy: Policy, limits: ExecLimits, request: ExecRequest, *, plugin_name: str, deadline: float | None = None
+) -> ExecResponse:
+    """Runs a granted command (see host.process) within the call's `deadline`; anything else is refused."""
     refused = _refusal(policy, request)
     if refused is not None:
         return refused
@@ -148,7 +150,9 @@ def exec_command(policy: Policy, limits: ExecLimits, request: ExecRequest, *, pl
     except EnvironmentRefused as exc:
         logger.warning("%s: refused to run %s: %s", plugin_name, resolved, exc)
         return _failed("validation", "ENV_NOT_ALLOWED", f"the command's environment was refused: {exc}")
-    timeout = effective_timeout(request.timeout_ms, limits.default_timeout, request.context, cap=limits.max_timeout)
+    timeout = effective_timeout(
+        request.timeout_ms, limits.default_timeout, request.context, deadline=deadline, cap=limits.max_timeout
+    )
     with contextlib.ExitStack() as stack:
         workdir = (
             normalise_path(request.dir)

@@ -3,12 +3,21 @@
 One line per rpc; the functions live one module each (host.exec, host.fs, host.log, host.net.dns,
 host.net.http, host.net.tcp, host.net.smtp). `CallHandlers` satisfies the generated `HostHandlers`
 protocol, so `add_host_to_linker` serves it to the component.
+
+The call's deadline is the host's: every function gets the time left before it as a hard cap, and
+a request that arrives after it, or that the plugin marks `canceled`, is answered with a `timeout`
+error without anything being done.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from typing import Any, TypeVar
 
+import betterproto2
+
+from reglet_abi._rpc import RpcMethod
 from reglet_abi.reglet.v1 import (
     DnsRequest,
     DnsResponse,
@@ -24,6 +33,7 @@ from reglet_abi.reglet.v1 import (
     SmtpResponse,
     TcpRequest,
     TcpResponse,
+    services,
 )
 from reglet_sdk.host import exec, fs, log
 from reglet_sdk.host.config import ExecLimits, NetworkSettings
@@ -31,9 +41,14 @@ from reglet_sdk.host.log import PluginLogRecord
 from reglet_sdk.host.net import dns, http, smtp, tcp
 from reglet_sdk.host.policy import Policy
 
+ResponseT = TypeVar("ResponseT", bound=betterproto2.Message)
+
 
 class CallHandlers:
-    """Host handlers for one plugin call: its grants, limits and identity."""
+    """Host handlers for one plugin call: its grants, limits, identity and deadline.
+
+    `deadline` is a time.monotonic() instant (None: no call deadline, as when a plugin runs natively).
+    """
 
     def __init__(
         self,
@@ -43,6 +58,8 @@ class CallHandlers:
         policy: Policy | None = None,
         exec_limits: ExecLimits | None = None,
         network: NetworkSettings | None = None,
+        *,
+        deadline: float | None = None,
     ) -> None:
         self.plugin_name = plugin_name
         self.request_id = request_id
@@ -50,31 +67,69 @@ class CallHandlers:
         self.policy = policy or Policy()
         self.exec_limits = exec_limits or ExecLimits()
         self.network = network or NetworkSettings()
+        self.deadline = deadline
+
+    def _in_time(self, method: RpcMethod[Any, ResponseT], request: Any, act: Callable[[], ResponseT]) -> ResponseT:
+        """`act()`, or a `timeout` answer when the call is past its deadline or the plugin canceled the request."""
+        context = request.context
+        if context is not None and context.canceled:
+            code, message = "CANCELED", "the plugin canceled the request; nothing was done"
+        elif self.deadline is not None and time.monotonic() >= self.deadline:
+            code, message = "TIMEOUT", "the plugin call is past its deadline; nothing was done"
+        else:
+            return act()
+        response = method.error_response("timeout", code, f"{method.service}.{method.name}: {message}.")
+        response.error.is_timeout = True  # type: ignore[attr-defined]  # every Host response has `error`
+        return response
 
     def exec_command(self, request: ExecRequest, /) -> ExecResponse:
         """See host.exec."""
-        return exec.exec_command(self.policy, self.exec_limits, request, plugin_name=self.plugin_name)
+        return self._in_time(
+            services.HOST_EXEC_COMMAND,
+            request,
+            lambda: exec.exec_command(
+                self.policy, self.exec_limits, request, plugin_name=self.plugin_name, deadline=self.deadline
+            ),
+        )
 
     def fs_stat(self, request: FsStatRequest, /) -> FsStatResponse:
         """See host.fs."""
-        return fs.fs_stat(self.policy, request)
+        return self._in_time(services.HOST_FS_STAT, request, lambda: fs.fs_stat(self.policy, request))
 
     def dns_lookup(self, request: DnsRequest, /) -> DnsResponse:
         """See host.net.dns."""
-        return dns.dns_lookup(self.policy, request)
+        return self._in_time(
+            services.HOST_DNS_LOOKUP, request, lambda: dns.dns_lookup(self.policy, request, deadline=self.deadline)
+        )
 
     def http_request(self, request: HttpRequest, /) -> HttpResponse:
         """See host.net.http."""
-        return http.http_request(self.policy, request, self.network)
+        return self._in_time(
+            services.HOST_HTTP_REQUEST,
+            request,
+            lambda: http.http_request(self.policy, request, self.network, deadline=self.deadline),
+        )
 
     def tcp_connect(self, request: TcpRequest, /) -> TcpResponse:
         """See host.net.tcp."""
-        return tcp.tcp_connect(self.policy, request, self.network.tls_context())
+        return self._in_time(
+            services.HOST_TCP_CONNECT,
+            request,
+            lambda: tcp.tcp_connect(self.policy, request, self.network.tls_context(), deadline=self.deadline),
+        )
 
     def smtp_connect(self, request: SmtpRequest, /) -> SmtpResponse:
         """See host.net.smtp."""
-        return smtp.smtp_connect(self.policy, request, self.network.tls_context())
+        return self._in_time(
+            services.HOST_SMTP_CONNECT,
+            request,
+            lambda: smtp.smtp_connect(self.policy, request, self.network.tls_context(), deadline=self.deadline),
+        )
 
     def log(self, request: LogRequest, /) -> LogResponse:
         """See host.log."""
-        return log.log(request, plugin_name=self.plugin_name, request_id=self.request_id, on_log=self.on_log)
+        return self._in_time(
+            services.HOST_LOG,
+            request,
+            lambda: log.log(request, plugin_name=self.plugin_name, request_id=self.request_id, on_log=self.on_log),
+        )

@@ -27,6 +27,8 @@ from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
 from wasmtime.component import Component, ComponentInstanceType, FuncType, Linker, String
 
 from reglet_abi._rpc import RpcMethod
+from reglet_abi._wasmtime_rpc import BadAnswer, ExportCaller, decode_answer
+from reglet_abi._wire import Decoder
 from reglet_abi.reglet.v1 import (
     CallContext,
     CheckRequest,
@@ -36,9 +38,10 @@ from reglet_abi.reglet.v1 import (
     SchemaRequest,
     services,
 )
-from reglet_abi.reglet.v1.host import PluginClient, add_host_to_linker
+from reglet_abi.reglet.v1.host import add_host_to_linker
 from reglet_sdk import __version__
 from reglet_sdk.errors import ErrorDetail
+from reglet_sdk.host.call_thread import DEADLINE_GRACE, Abandoned, CallThreads
 from reglet_sdk.host.compile_cache import CompileCache
 from reglet_sdk.host.config import HostConfig
 from reglet_sdk.host.display import escape
@@ -47,7 +50,7 @@ from reglet_sdk.host.log import PluginLogRecord
 from reglet_sdk.host.policy import Grants, Policy, Preopen, as_policy
 from reglet_sdk.host.rules import Rule, RuleError, rules_from_grant_set
 from reglet_sdk.host.strict import why_broad
-from reglet_sdk.jsonvalue import to_json_object
+from reglet_sdk.jsonvalue import PLAIN_JSON_OBJECT, to_json_object
 from reglet_sdk.manifest import PLUGIN_NAME
 from reglet_sdk.results import Result
 
@@ -105,7 +108,11 @@ class PluginDescription:
 
 
 class _EpochTicker:
-    """Advances the engine's epoch every `interval` seconds, which is how calls time out."""
+    """Advances the engine's epoch once per `interval` of wall-clock time, which is how calls time out.
+
+    The epoch follows the clock (a late wake-up catches up), so a call's epoch deadline passes at its
+    wall-clock deadline, before the host gives up waiting for a call that is stuck.
+    """
 
     def __init__(self, engine: Engine, interval: float) -> None:
         self._engine = engine
@@ -115,8 +122,12 @@ class _EpochTicker:
         self._thread.start()
 
     def _run(self) -> None:
+        started, ticks = time.monotonic(), 0
         while not self._stop.wait(self._interval):
-            self._engine.increment_epoch()
+            due = int((time.monotonic() - started) / self._interval)
+            for _ in range(due - ticks):
+                self._engine.increment_epoch()
+            ticks = max(ticks, due)
 
     def stop(self) -> None:
         self._stop.set()
@@ -239,6 +250,7 @@ class Host:
             CompileCache(self.config.cache_dir, "epoch_interruption") if self.config.cache_dir is not None else None
         )
         self._ticker = _EpochTicker(self.engine, self.config.epoch_tick)
+        self._calls = CallThreads(self.config.max_stuck_calls)
 
     def __enter__(self) -> Host:
         return self
@@ -247,8 +259,13 @@ class Host:
         self.close()
 
     def close(self) -> None:
-        """Stops the host's background timer thread."""
+        """Stops the host's background timer thread (calls still stuck have passed their deadline already)."""
         self._ticker.stop()
+
+    @property
+    def stuck_calls(self) -> int:
+        """Calls given up on at their deadline that are still blocked (see HostConfig.max_stuck_calls)."""
+        return self._calls.stuck
 
     def load(self, path: str | Path, grants: Grants | None = None) -> LoadedPlugin:
         """Loads, compiles (or reuses the compiled form of) and describes a plugin component.
@@ -371,21 +388,61 @@ class Host:
         request: Any,
         timeout: float | None = None,
     ) -> tuple[Any, ErrorDetail | None]:
-        """Calls one export in a fresh sandbox: (response, None), or (None, why the sandbox stopped it)."""
+        """Calls one export in a fresh sandbox: (response, None), or (None, why there is no answer).
+
+        The call runs on a worker thread (see host.call_thread) and is waited for until its deadline
+        and no longer, even while the plugin is blocked in a system call such as sleep.
+        """
         limit = self.config.timeout if timeout is None else timeout
-        request_id = uuid.uuid4().hex
+        refused = self._calls.refusal()
+        if refused is not None:
+            logger.warning("%s: call refused: %s", plugin.name, refused)
+            return None, ErrorDetail("internal", refused, code="HOST_BUSY")
         started = time.monotonic()
         request.context = CallContext(
             deadline=datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=limit),
             timeout_ms=int(limit * 1000),
-            request_id=request_id,
+            request_id=uuid.uuid4().hex,
         )
+        try:
+            return self._calls.run(
+                lambda: self._call(plugin, method, request, started, limit),
+                until=started + limit + DEADLINE_GRACE,
+                name=plugin.name,
+            )
+        except Abandoned:
+            return None, ErrorDetail(
+                type="timeout",
+                code="TIMEOUT",
+                message=f"the plugin was still blocked (in a system call such as sleep, which cannot be "
+                f"interrupted) when its {limit:g} s limit ran out; the host stopped waiting for it. Raise the "
+                "limit with --timeout if the check legitimately needs longer.",
+                is_timeout=True,
+            )
+
+    def _call(
+        self, plugin: LoadedPlugin, method: RpcMethod[Any, Any], request: Any, started: float, limit: float
+    ) -> tuple[Any, ErrorDetail | None]:
+        """On the call's worker thread: run the export, then decode its answer (once the sandbox is gone)."""
+        raw, failure = self._run_export(plugin, method, request, started, limit)
+        if failure is not None:
+            return None, failure
+        try:
+            return decode_answer(method, raw, _ANSWER_DECODERS.get(method)), None
+        except BadAnswer as exc:
+            return None, bad_response(plugin.name, exc)
+
+    def _run_export(
+        self, plugin: LoadedPlugin, method: RpcMethod[Any, Any], request: Any, started: float, limit: float
+    ) -> tuple[bytes, ErrorDetail | None]:
+        """The export's answer (the encoded message) from a fresh sandbox, closed before this returns."""
         name = plugin.name
         stdout = _OutputLines(name, "stdout", logging.INFO)
         stderr = _OutputLines(name, "stderr", logging.WARNING)
         store = Store(self.engine)
         store.set_limits(memory_size=self.config.memory_limit_mib << 20)
-        store.set_epoch_deadline(max(1, math.ceil(limit / self.config.epoch_tick)))
+        left = started + limit - time.monotonic()  # the epoch deadline is the call's, not the store's age
+        store.set_epoch_deadline(max(1, math.ceil(left / self.config.epoch_tick)))
         wasi = WasiConfig()
         wasi.stdout_custom = stdout.write
         wasi.stderr_custom = stderr.write
@@ -397,11 +454,12 @@ class Host:
         linker.add_wasip2()
         handlers = CallHandlers(
             name,
-            request_id,
+            request.context.request_id,
             self.config.on_log or _default_on_log,
             plugin.policy,
             self.config.exec_limits,
             self.config.network,
+            deadline=started + limit,
         )
         add_host_to_linker(linker, handlers, max_request_bytes=self.config.max_request_bytes)
         for extend in self.config.extensions:
@@ -410,17 +468,28 @@ class Host:
             instance = linker.instantiate(store, plugin.component)
         except WasmtimeError as exc:
             if "component imports" in str(exc):  # a link error: the component needs what this host lacks
-                return None, instantiation_failure(exc)
-            return None, classify_trap(exc, limit, time.monotonic() - started, self.config.memory_limit_mib)
+                return b"", instantiation_failure(exc)
+            return b"", classify_trap(exc, limit, time.monotonic() - started, self.config.memory_limit_mib)
         try:
-            response = getattr(PluginClient(store, instance), method.python_name)(request)
+            caller = ExportCaller(store, instance, services.PLUGIN, self.config.max_response_bytes)
+            return caller.call_raw(method, request), None
         except WasmtimeError as exc:
-            elapsed = time.monotonic() - started
-            return None, classify_trap(exc, limit, elapsed, self.config.memory_limit_mib)
+            return b"", classify_trap(exc, limit, time.monotonic() - started, self.config.memory_limit_mib)
+        except BadAnswer as exc:
+            return b"", bad_response(name, exc)
         finally:
             stdout.flush()
             stderr.flush()
-        return response, None
+            store.close()  # frees the sandbox's memory now, before the answer is decoded
+
+
+def bad_response(plugin: str, problem: Exception) -> ErrorDetail:
+    """The ErrorDetail for an answer the host cannot accept (too large, not framed, not decodable)."""
+    return ErrorDetail("internal", f"{plugin} gave an answer the host cannot accept: {problem}", code="BAD_RESPONSE")
+
+
+_ANSWER_DECODERS: dict[RpcMethod[Any, Any], Decoder] = {services.PLUGIN_CHECK: Decoder(PLAIN_JSON_OBJECT)}
+"""Check's result data is decoded straight into Python values (no message object per JSON value)."""
 
 
 class LoadedPlugin:
@@ -519,6 +588,6 @@ def _schema(raw: bytes) -> dict[str, Any] | None:
         return None
     try:
         document = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than json can follow
         return None
     return document if isinstance(document, dict) else None

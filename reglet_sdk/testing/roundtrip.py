@@ -14,7 +14,7 @@ from typing import Any
 from wasmtime import Engine, Store, WasiConfig
 from wasmtime.component import Component, Linker
 
-from reglet_abi._rpc import RpcMethod
+from reglet_abi._rpc import DEFAULT_MAX_RESPONSE_BYTES, RpcMethod
 from reglet_abi.reglet.v1 import HttpResponse, services
 from reglet_abi.reglet.v1.host import PluginClient, add_host_to_linker
 from reglet_sdk.testing.messages import pattern_bytes, populated, rpc_seed
@@ -47,9 +47,17 @@ class RecordingHost:
 
 
 def instantiate(
-    engine: Engine, component: Component, host: object, mode: str = "exact", large_bytes: int = 0
+    engine: Engine,
+    component: Component,
+    host: object,
+    mode: str = "exact",
+    large_bytes: int = 0,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> PluginClient:
-    """A fresh store and instance of the round-trip component, with ROUNDTRIP_MODE=`mode`."""
+    """A fresh store and instance of the round-trip component, with ROUNDTRIP_MODE=`mode`.
+
+    Answers over `max_response_bytes` raise BadAnswer (raise it to carry more than the host's default).
+    """
     linker = Linker(engine)
     linker.add_wasip2()
     add_host_to_linker(linker, host)  # type: ignore[arg-type]  # RecordingHost answers by __getattr__
@@ -57,7 +65,7 @@ def instantiate(
     wasi = WasiConfig()
     wasi.env = [("ROUNDTRIP_MODE", mode), ("ROUNDTRIP_LARGE_BYTES", str(large_bytes))]
     store.set_wasi(wasi)
-    return PluginClient(store, linker.instantiate(store, component))
+    return PluginClient(store, linker.instantiate(store, component), max_response_bytes=max_response_bytes)
 
 
 @dataclass(frozen=True)

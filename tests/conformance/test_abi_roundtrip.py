@@ -132,7 +132,7 @@ def test_large_messages_cross_both_ways_and_oversized_requests_are_refused(
     engine: Engine, component: Component
 ) -> None:
     host = RecordingHost(large_body=LARGE)
-    client = instantiate(engine, component, host, "large", large_bytes=LARGE)
+    client = instantiate(engine, component, host, "large", large_bytes=LARGE, max_response_bytes=2 * LARGE)
     method = services.PLUGIN.methods[0]
 
     response = getattr(client, method.python_name)(populated(method.request_type, rpc_seed(method, "request")))

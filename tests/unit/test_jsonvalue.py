@@ -11,9 +11,11 @@ import uuid
 import pytest
 from hypothesis import given
 
-from reglet_abi.reglet.v1 import JsonObject, JsonValue
+from reglet_abi._wire import Decoder
+from reglet_abi.reglet.v1 import JsonObject, JsonValue, Result as ResultMessage
 from reglet_sdk.jsonvalue import (
     JSON,
+    PLAIN_JSON_OBJECT,
     JsonConversionError,
     from_json_object,
     from_json_value,
@@ -46,6 +48,17 @@ def same(a: JSON, b: JSON) -> bool:
 @given(json_values())
 def test_any_json_value_round_trips_exactly(value: JSON) -> None:
     assert same(through_the_wire(value), value)
+
+
+@given(json_values())
+def test_plain_decoding_gives_what_the_messages_give(value: JSON) -> None:
+    # The host decodes result data straight from the wire; it must equal the message path exactly.
+    data = {"v": value, "again": value}
+    wire = bytes(ResultMessage(data=to_json_object(data)))
+    plain = Decoder(PLAIN_JSON_OBJECT).decode(ResultMessage, wire).data  # a dict, not a JsonObject
+    assert isinstance(plain, dict)
+    assert same(plain, from_json_object(ResultMessage.parse(wire).data))
+    assert same(from_json_object(plain), data)
 
 
 @pytest.mark.parametrize(

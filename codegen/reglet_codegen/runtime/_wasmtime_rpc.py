@@ -12,7 +12,17 @@ from typing import Any
 from wasmtime import Store
 from wasmtime.component import Func, Instance, Linker
 
-from reglet_abi._rpc import RpcMethod, RpcService, call_framed, call_implementation, decode_frame, encode_frame
+from reglet_abi._rpc import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    RpcMethod,
+    RpcService,
+    call_framed,
+    call_implementation,
+    decode_frame,
+    encode_frame,
+    frame_limit,
+)
+from reglet_abi._wire import Decoder, decode_message
 
 HostFunc = Callable[[Any, str], str]
 
@@ -94,10 +104,51 @@ class LocalTransport:
         raise AttributeError(f"{self._service.full_name} has no rpc {name!r}")
 
 
-class ExportCaller:
-    """Calls the functions of one exported interface of an instantiated component."""
+class BadAnswer(ValueError):
+    """A component's answer is over the size limit or is not a valid encoding of the response message."""
 
-    def __init__(self, store: Store, instance: Instance, service: RpcService) -> None:
+
+def answer_bytes(method: RpcMethod[Any, Any], frame: object, max_bytes: int) -> bytes:
+    """The encoded message in an export's answer frame, measured before anything is decoded."""
+    where = f"{method.service}.{method.name}"
+    if not isinstance(frame, str):
+        raise BadAnswer(f"{where}: the answer is a {type(frame).__name__}, not a frame (a base64 string).")
+    if len(frame) > frame_limit(max_bytes):
+        raise BadAnswer(
+            f"{where}: the answer is about {len(frame) * 3 // 4} bytes, over this host's limit of {max_bytes} "
+            "bytes. Return less data (summarise, or leave out what the check does not need)."
+        )
+    try:
+        return decode_frame(frame)
+    except ValueError as exc:
+        raise BadAnswer(f"{where}: {exc}.") from None
+
+
+def decode_answer(method: RpcMethod[Any, Any], raw: bytes, decoder: Decoder | None = None) -> Any:
+    """The response message in `raw`, decoded strictly (see _wire) by `decoder` (default: standard)."""
+    try:
+        return decoder.decode(method.response_type, raw) if decoder else decode_message(method.response_type, raw)
+    except (ValueError, RecursionError) as exc:  # WireError is a ValueError
+        raise BadAnswer(
+            f"{method.service}.{method.name}: the answer is not a valid {method.response_type.__name__} ({exc}). "
+            "The component was not built for this ABI, or bypasses the SDK: rebuild it with `reglet-sdk build`."
+        ) from None
+
+
+class ExportCaller:
+    """Calls the functions of one exported interface of an instantiated component.
+
+    An answer larger than `max_response_bytes` (encoded), or one that does not decode as the response
+    message, raises BadAnswer.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        instance: Instance,
+        service: RpcService,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> None:
         interface = instance.get_export_index(store, service.wit_interface)
         if interface is None:
             raise LookupError(
@@ -105,6 +156,7 @@ class ExportCaller:
                 "(build it with `reglet-sdk build`)."
             )
         self._store = store
+        self._max_response_bytes = max_response_bytes
         self._funcs: dict[str, Func] = {}
         for method in service.methods:
             index = instance.get_export_index(store, method.wit_name, interface)
@@ -113,9 +165,16 @@ class ExportCaller:
                 raise LookupError(f"the component's {service.wit_interface} export lacks function {method.wit_name!r}")
             self._funcs[method.wit_name] = func
 
-    def call(self, method: RpcMethod[Any, Any], request: Any) -> Any:
-        """Encodes `request`, calls the export and decodes its answer. Traps propagate as wasmtime errors."""
+    def call_raw(self, method: RpcMethod[Any, Any], request: Any) -> bytes:
+        """Encodes `request`, calls the export and returns its answer's encoded message (not decoded).
+
+        Traps propagate as wasmtime errors; an oversized or unframed answer raises BadAnswer.
+        """
         func = self._funcs[method.wit_name]
         frame = func(self._store, encode_frame(bytes(request)))
         func.post_return(self._store)
-        return method.response_type.parse(decode_frame(frame))
+        return answer_bytes(method, frame, self._max_response_bytes)
+
+    def call(self, method: RpcMethod[Any, Any], request: Any) -> Any:
+        """Encodes `request`, calls the export and decodes its answer (BadAnswer when it is not valid)."""
+        return decode_answer(method, self.call_raw(method, request))

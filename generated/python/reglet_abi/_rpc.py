@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import binascii
 import dataclasses
-import datetime
 import importlib
 import logging
 import os
@@ -25,6 +24,7 @@ from typing import Any, Generic, TypeVar, cast
 
 import betterproto2
 
+from reglet_abi._wire import decode_message
 from reglet_abi.reglet.v1 import ErrorDetail
 
 RequestT = TypeVar("RequestT", bound=betterproto2.Message)
@@ -33,6 +33,8 @@ ImplT = TypeVar("ImplT")
 
 DEFAULT_MAX_REQUEST_BYTES = 1 << 20
 """Largest encoded request a host function accepts by default (1 MiB, as in the Go host)."""
+DEFAULT_MAX_RESPONSE_BYTES = 8 << 20
+"""Largest encoded answer a host accepts from a component's export by default (8 MiB)."""
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,9 @@ def encode_frame(message: bytes) -> str:
 def decode_frame(frame: str) -> bytes:
     """The encoded message inside a frame; raises ValueError when the frame is not strict base64."""
     try:
-        return binascii.a2b_base64(frame.encode("ascii"), strict_mode=True)
-    except (UnicodeEncodeError, binascii.Error) as exc:
+        # a2b_base64 reads an ASCII str itself: no encoded copy of a frame that may be megabytes long
+        return binascii.a2b_base64(frame, strict_mode=True)
+    except ValueError as exc:  # binascii.Error, or a str that is not ASCII
         raise ValueError(f"the frame is not standard base64 ({exc})") from exc
 
 
@@ -129,54 +132,6 @@ def message_fields(cls: type[betterproto2.Message]) -> list[FieldInfo]:
             )
         )
     return sorted(infos, key=lambda info: info.number)
-
-
-_PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {
-    **dict.fromkeys(
-        ["int32", "int64", "uint32", "uint64", "sint32", "sint64", "fixed32", "fixed64", "sfixed32", "sfixed64"], int
-    ),
-    "enum": int,
-    "bool": bool,
-    "float": float,
-    "double": float,
-    "string": str,
-    "bytes": bytes,
-}
-
-
-def _check_value(proto_type: str, value_class: type | None, value: Any, path: str) -> None:
-    if proto_type == betterproto2.TYPE_MESSAGE:
-        expected: type | tuple[type, ...] = value_class or betterproto2.Message
-    else:
-        expected = _PYTHON_TYPES[proto_type]
-    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise TypeError(f"{path} holds a {type(value).__name__} where the schema has {proto_type}")
-    if isinstance(value, betterproto2.Message) and value_class not in (datetime.datetime, datetime.timedelta):
-        check_field_types(value, path)
-
-
-def check_field_types(message: betterproto2.Message, path: str = "") -> None:
-    """Raises TypeError naming the first field whose value does not have the field's type."""
-    path = path or type(message).__name__
-    for info in message_fields(type(message)):
-        value = getattr(message, info.name)
-        where = f"{path}.{info.name}"
-        if value is None:
-            continue
-        if info.proto_type == betterproto2.TYPE_MAP:
-            assert info.map_key_type is not None and info.map_value_type is not None
-            if not isinstance(value, dict):
-                raise TypeError(f"{where} holds a {type(value).__name__} where the schema has a map")
-            for key, item in value.items():
-                _check_value(info.map_key_type, None, key, f"{where}[{key!r}]")
-                _check_value(info.map_value_type, info.value_class, item, f"{where}[{key!r}]")
-        elif info.repeated:
-            if not isinstance(value, list):
-                raise TypeError(f"{where} holds a {type(value).__name__} where the schema has a repeated field")
-            for index, item in enumerate(value):
-                _check_value(info.proto_type, info.value_class, item, f"{where}[{index}]")
-        else:
-            _check_value(info.proto_type, info.value_class, value, where)
 
 
 def _failed(
@@ -229,10 +184,7 @@ def call_implementation(
             )
         )
     try:
-        request = method.request_type.parse(raw)
-        # betterproto2 does not check wire types while parsing (a varint where a message belongs
-        # parses into an int), so the decoded values are checked against the field types.
-        check_field_types(request)
+        request = decode_message(method.request_type, raw)  # strict, linear (see _wire)
     except Exception as exc:  # noqa: BLE001 - any decoding failure is the caller's bad input
         return bytes(
             method.error_response(
@@ -313,7 +265,7 @@ def call_remote(method: RpcMethod[RequestT, ResponseT], send: Callable[[bytes], 
         raise TypeError(
             f"{method.service}.{method.name} takes a {method.request_type.__name__}, not {type(request).__name__}"
         )
-    return method.response_type.parse(send(bytes(request)))
+    return decode_message(method.response_type, send(bytes(request)))
 
 
 class ImplementationSlot(Generic[ImplT]):

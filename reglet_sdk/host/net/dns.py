@@ -8,7 +8,7 @@ import dns.exception
 import dns.resolver
 
 from reglet_abi.reglet.v1 import DnsRecordType, DnsRequest, DnsResponse, ErrorDetail as ErrorDetailMessage, MxRecord
-from reglet_sdk.host.deadlines import effective_timeout
+from reglet_sdk.host.deadlines import effective_timeout, seconds_left
 from reglet_sdk.host.net.guard import NetworkRefusal, resolve_allowed
 from reglet_sdk.host.policy import Policy, denial
 from reglet_sdk.host.rules import Rule
@@ -41,8 +41,8 @@ def parse_nameserver(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def dns_lookup(policy: Policy, request: DnsRequest) -> DnsResponse:
-    """Resolves one name, after the grant checks (the name on port 53, and a custom nameserver)."""
+def dns_lookup(policy: Policy, request: DnsRequest, *, deadline: float | None = None) -> DnsResponse:
+    """Resolves one name within the call's `deadline`, after the grant checks (name and nameserver)."""
     record_type = TYPES.get(request.record_type)
     if record_type is None:
         return DnsResponse(
@@ -57,7 +57,8 @@ def dns_lookup(policy: Policy, request: DnsRequest) -> DnsResponse:
         return DnsResponse(
             error=ErrorDetailMessage(type="validation", code="INVALID_REQUEST", message="DnsRequest.hostname is empty")
         )
-    timeout = effective_timeout(request.timeout_ms, DEFAULT_TIMEOUT, request.context)
+    timeout = effective_timeout(request.timeout_ms, DEFAULT_TIMEOUT, request.context, deadline=deadline)
+    until = time.monotonic() + timeout
     if policy.network(name, 53) is None:
         return DnsResponse(error=denial(Rule.network(name, 53)))
     resolver = dns.resolver.Resolver(configure=not request.nameserver)
@@ -81,7 +82,7 @@ def dns_lookup(policy: Policy, request: DnsRequest) -> DnsResponse:
         return DnsResponse(error=error, query_time_ms=_ms(started), nameserver=nameserver_text)
 
     try:
-        answer = resolver.resolve(name, record_type, lifetime=timeout, search=False)
+        answer = resolver.resolve(name, record_type, lifetime=seconds_left(until), search=False)
     except dns.resolver.NXDOMAIN:
         return failed("network", "LOOKUP_FAILED", f"{name} does not exist (NXDOMAIN)", not_found=True)
     except dns.resolver.NoAnswer:

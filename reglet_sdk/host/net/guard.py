@@ -17,6 +17,7 @@ import socket
 from dataclasses import dataclass
 
 from reglet_abi.reglet.v1 import ErrorDetail as ErrorDetailMessage
+from reglet_sdk.host.deadlines import seconds_left
 from reglet_sdk.host.policy import Policy, denial
 from reglet_sdk.host.rules import Rule
 
@@ -176,15 +177,21 @@ def resolve_allowed(policy: Policy, host: str, port: int, timeout: float) -> Des
     return Destination(host=host, port=port, addresses=tuple(addresses), rule=explicit or rules[0])
 
 
-def connect(destination: Destination, timeout: float) -> socket.socket:
-    """A TCP connection to the first reachable pinned address; raises OSError (last failure)."""
+def connect(destination: Destination, until: float) -> socket.socket:
+    """A TCP connection to the first reachable pinned address, all tries ending by `until` (monotonic).
+
+    The socket's timeout is then the time left, so every later step on it ends by `until` too (each
+    single step: a peer that trickles bytes is stopped by the call's deadline). Raises OSError (the
+    last failure).
+    """
     last: OSError | None = None
     for address in destination.addresses:
         family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.settimeout(timeout)
+        sock.settimeout(seconds_left(until))
         try:
             sock.connect((str(address), destination.port))
+            sock.settimeout(seconds_left(until))
             return sock
         except OSError as exc:
             sock.close()

@@ -51,9 +51,11 @@ class _Exchange:
     redirects: int = 0
 
 
-def http_request(policy: Policy, request: HttpRequest, settings: NetworkSettings) -> HttpResponse:
-    """Performs the request, following redirects hop by hop within the grants."""
-    timeout = effective_timeout(request.timeout_ms, DEFAULT_TIMEOUT, request.context)
+def http_request(
+    policy: Policy, request: HttpRequest, settings: NetworkSettings, *, deadline: float | None = None
+) -> HttpResponse:
+    """Performs the request within the call's `deadline`, following redirects hop by hop within the grants."""
+    timeout = effective_timeout(request.timeout_ms, DEFAULT_TIMEOUT, request.context, deadline=deadline)
     exchange = _Exchange(
         url=request.url,
         method=(request.method or "GET").upper(),

@@ -19,9 +19,12 @@ MAX_BANNER = 512
 EHLO_NAME = "reglet.invalid"
 
 
-def smtp_connect(policy: Policy, request: SmtpRequest, tls_context: ssl.SSLContext) -> SmtpResponse:
-    """Reads the banner, says EHLO, upgrades with STARTTLS when asked, and quits."""
-    timeout = effective_timeout(request.timeout_ms, DEFAULT_TIMEOUT, request.context)
+def smtp_connect(
+    policy: Policy, request: SmtpRequest, tls_context: ssl.SSLContext, *, deadline: float | None = None
+) -> SmtpResponse:
+    """Reads the banner, says EHLO, upgrades with STARTTLS when asked, and quits, within the call's `deadline`."""
+    timeout = effective_timeout(request.timeout_ms, DEFAULT_TIMEOUT, request.context, deadline=deadline)
+    until = time.monotonic() + timeout
     address = f"{request.host}:{request.port}"
     server_name = request.server_name or request.host
     try:
@@ -30,7 +33,7 @@ def smtp_connect(policy: Policy, request: SmtpRequest, tls_context: ssl.SSLConte
         return SmtpResponse(error=refusal.detail, address=address)
     started = time.monotonic()
     try:
-        sock = connect(destination, timeout)
+        sock = connect(destination, until)
     except OSError as exc:
         return SmtpResponse(error=connect_error(exc, address, timeout), address=address)
     remote = address_text(sock.getpeername())

@@ -20,9 +20,12 @@ def address_text(sockaddr: tuple[object, ...]) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def tcp_connect(policy: Policy, request: TcpRequest, tls_context: ssl.SSLContext) -> TcpResponse:
-    """Opens and closes one connection (with a TLS handshake when asked)."""
-    timeout = effective_timeout(request.timeout_ms, DEFAULT_TIMEOUT, request.context)
+def tcp_connect(
+    policy: Policy, request: TcpRequest, tls_context: ssl.SSLContext, *, deadline: float | None = None
+) -> TcpResponse:
+    """Opens and closes one connection (with a TLS handshake when asked) within the call's `deadline`."""
+    timeout = effective_timeout(request.timeout_ms, DEFAULT_TIMEOUT, request.context, deadline=deadline)
+    until = time.monotonic() + timeout
     address = f"{request.host}:{request.port}"
     try:
         destination = resolve_allowed(policy, request.host, request.port, timeout)
@@ -30,7 +33,7 @@ def tcp_connect(policy: Policy, request: TcpRequest, tls_context: ssl.SSLContext
         return TcpResponse(error=refusal.detail, address=address)
     started = time.monotonic()
     try:
-        sock = connect(destination, timeout)
+        sock = connect(destination, until)
     except OSError as exc:
         return TcpResponse(error=connect_error(exc, address, timeout), address=address)
     with sock:

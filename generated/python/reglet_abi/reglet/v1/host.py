@@ -9,7 +9,7 @@ from typing import Protocol, cast
 from wasmtime import Store
 from wasmtime.component import Instance, Linker
 
-from reglet_abi._rpc import DEFAULT_MAX_REQUEST_BYTES
+from reglet_abi._rpc import DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_RESPONSE_BYTES
 from reglet_abi._wasmtime_rpc import ExportCaller, LocalTransport, add_service_to_linker
 from reglet_abi.reglet.v1 import (
     CheckRequest,
@@ -147,10 +147,16 @@ def host_transport(
 
 
 class PluginClient:
-    """Typed calls to a component's exported reglet:abi/plugin@0.1.0."""
+    """Typed calls to a component's exported reglet:abi/plugin@0.1.0.
 
-    def __init__(self, store: Store, instance: Instance) -> None:
-        self._caller = ExportCaller(store, instance, PLUGIN)
+    An answer over `max_response_bytes` (encoded) or one that does not decode as the response
+    raises reglet_abi._wasmtime_rpc.BadAnswer; a trap raises wasmtime's error.
+    """
+
+    def __init__(
+        self, store: Store, instance: Instance, *, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    ) -> None:
+        self._caller = ExportCaller(store, instance, PLUGIN, max_response_bytes)
 
     def describe(self, request: DescribeRequest) -> DescribeResponse:
         """Returns the plugin's metadata and requested capabilities."""

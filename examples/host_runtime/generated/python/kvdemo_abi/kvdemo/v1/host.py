@@ -9,7 +9,7 @@ from typing import Protocol, cast
 from wasmtime import Store
 from wasmtime.component import Instance, Linker
 
-from reglet_abi._rpc import DEFAULT_MAX_REQUEST_BYTES
+from reglet_abi._rpc import DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_RESPONSE_BYTES
 from reglet_abi._wasmtime_rpc import ExportCaller, LocalTransport, add_service_to_linker
 from kvdemo_abi.kvdemo.v1 import (
     KvGetRequest,

@@ -1,0 +1,78 @@
+"""The host's deadline for a call caps every host function, natively: the time handed out, a request
+that arrives late or canceled, and the worker thread a call runs on (host.call_thread)."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from reglet_abi.reglet.v1 import CallContext, ExecRequest, LogRequest
+from reglet_sdk.host.call_thread import Abandoned, CallThreads, stuck_calls
+from reglet_sdk.host.deadlines import MINIMUM, effective_timeout
+from reglet_sdk.host.log import PluginLogRecord
+from tests.unit.host.support import handlers
+
+FORGED = CallContext(deadline=datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1), timeout_ms=3_600_000)
+
+
+def test_the_host_deadline_caps_whatever_the_plugin_asks() -> None:
+    deadline = time.monotonic() + 2
+    assert effective_timeout(35_000, 30, FORGED, deadline=deadline) <= 2
+    assert effective_timeout(0, 30, None, deadline=deadline) <= 2
+    assert effective_timeout(500, 30, FORGED, deadline=deadline) == 0.5  # asking for less is fine
+    assert effective_timeout(35_000, 30, None, deadline=time.monotonic() - 1) == MINIMUM
+    assert effective_timeout(0, 30, None, deadline=None, cap=5) == 5  # natively: the host's own caps
+
+
+@pytest.mark.parametrize(
+    ("deadline_in", "context", "code"),
+    [(-1.0, None, "TIMEOUT"), (60.0, CallContext(canceled=True), "CANCELED")],
+)
+def test_a_late_or_canceled_request_is_answered_without_acting(
+    tmp_path: Path, deadline_in: float, context: CallContext | None, code: str
+) -> None:
+    records: list[PluginLogRecord] = []
+    h = handlers("exec:/usr/bin/touch", records=records)
+    h.deadline = time.monotonic() + deadline_in
+    marker = tmp_path / "ran"
+
+    response = h.exec_command(ExecRequest(command="/usr/bin/touch", args=[str(marker)], context=context))
+    logged = h.log(LogRequest(message="late", context=context))
+
+    for error in (response.error, logged.error):
+        assert error is not None and (error.type, error.code, error.is_timeout) == ("timeout", code, True)
+    assert not marker.exists() and records == []
+
+
+def test_a_request_in_time_runs() -> None:
+    h = handlers("exec:/bin/true")
+    h.deadline = time.monotonic() + 30
+    assert h.exec_command(ExecRequest(command="/bin/true")).error is None
+
+
+def test_a_call_still_running_at_its_deadline_is_abandoned_counted_and_drains() -> None:
+    calls = CallThreads(limit=1)
+    release = threading.Event()
+    before = stuck_calls()
+    with pytest.raises(Abandoned):
+        calls.run(lambda: release.wait(10), until=time.monotonic() + 0.1, name="blocked")
+    assert calls.stuck == 1 and stuck_calls() == before + 1
+    assert calls.refusal() is not None and "max_stuck_calls = 1" in str(calls.refusal())
+
+    release.set()
+    deadline = time.monotonic() + 5
+    while calls.stuck and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert calls.stuck == 0 and stuck_calls() == before and calls.refusal() is None
+
+
+def test_a_call_answers_or_raises_on_the_callers_thread() -> None:
+    calls = CallThreads(limit=1)
+    assert calls.run(lambda: 42, until=time.monotonic() + 5, name="quick") == 42
+    with pytest.raises(ZeroDivisionError):
+        calls.run(lambda: 1 // 0, until=time.monotonic() + 5, name="raises")
+    assert calls.stuck == 0
