@@ -7,6 +7,7 @@ import json
 import pytest
 
 from reglet_sdk.host.display import attributed, escape, json_text
+from reglet_sdk.manifest import CONTROL_CHARACTERS
 
 
 @pytest.mark.parametrize(
@@ -48,3 +49,9 @@ def test_json_text_is_faithful_and_has_no_raw_control_characters(value: object) 
     assert json.loads(text) == value
     assert escape(text.replace("\n", "")) == text.replace("\n", "")  # only JSON's own newlines are raw
     assert "日本" in json_text({"日本": 1})  # readable non-ASCII stays
+
+
+def test_the_character_set_lies_in_the_basic_multilingual_plane() -> None:
+    # display builds its translation tables from the BMP only.
+    astral = "".join(map(chr, range(0x10000, 0x110000)))
+    assert CONTROL_CHARACTERS.search(astral) is None
