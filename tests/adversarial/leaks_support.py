@@ -29,6 +29,11 @@ def probe_wasm() -> Path:
 
 
 @functools.cache
+def forged_rules_wasm() -> Path:
+    """A probe whose Describe answer requests rules with an escape sequence and a bidi override."""
+    return build_test_plugin(PLUGINS / "leaks_forged_rules")
+
+
 def forged_name_wasm() -> Path:
     """A probe whose Describe answer names it with an escape sequence and a newline."""
     return build_test_plugin(PLUGINS / "leaks_forged_name")

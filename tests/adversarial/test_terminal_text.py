@@ -9,16 +9,12 @@ the exact bytes it wrote.
 from __future__ import annotations
 
 import json
-import os
-import select
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from reglet_sdk.host import Host, HostConfig, PluginLoadError
-from tests.adversarial.leaks_support import REGLET, cli, forged_name_wasm, probe_wasm, raw_controls
+from tests.adversarial.leaks_support import cli, forged_name_wasm, forged_rules_wasm, probe_wasm, raw_controls
 from tests.conftest import COMPILE_CACHE
 
 pytestmark = pytest.mark.component
@@ -83,8 +79,6 @@ def test_describe_text_is_escaped_and_describe_json_stays_faithful(tmp_path: Pat
         lines[1]
         == rb"  honest\x1b[2K\rPASS other-plugin: all good\x1b]0;pwned\x07\x9b31m\u202e\nreglet-sdk: nothing to see"
     )
-    assert rb"    exec:/bin/true\x1b]0;pwned\x07   (critical)" in lines
-    assert rb"    network:ex\u202eample.com:443   (medium)" in lines
     assert rb"    ex\x1b[2K\rPASS: expects success - d\x1b]0;pwned\x07\nforged" in lines
     assert not any(line.startswith((b"reglet-sdk", b"forged", b"PASS")) for line in lines)
     as_json = cli("describe", str(probe_wasm()), "--format", "json", store=tmp_path / "g.yaml")
@@ -94,7 +88,6 @@ def test_describe_text_is_escaped_and_describe_json_stays_faithful(tmp_path: Pat
         described["description"]
         == f"honest{ERASE}PASS other-plugin: all good{TITLE}{CSI8}{RLO}\nreglet-sdk: nothing to see"
     )
-    assert described["capabilities"]["exec"]["commands"] == [f"/bin/true{TITLE}"]
     assert described["examples"][0]["name"] == f"ex{ERASE}PASS"
 
 
@@ -116,44 +109,16 @@ def test_a_component_naming_itself_with_control_characters_is_refused_escaped(tm
         host.load(forged_name_wasm())
 
 
-def test_ungranted_forged_rules_are_listed_escaped(tmp_path: Path) -> None:
-    run = cli("check", str(probe_wasm()), store=tmp_path / "g.yaml")
-    assert run.code == 2 and raw_controls(run.stderr) == [], run.stderr
-    assert rb"  exec:/bin/true\x1b]0;pwned\x07   (risk: critical)" in run.stderr.splitlines()
-    assert rb"  network:ex\u202eample.com:443   (risk: medium)" in run.stderr.splitlines()
-
-
-def test_the_grant_prompt_shows_forged_rules_escaped(tmp_path: Path) -> None:
-    import pty
-
-    env = {**os.environ, "REGLET_GRANTS_STORE": str(tmp_path / "g.yaml"), "REGLET_CACHE_DIR": str(COMPILE_CACHE.parent)}
-    controller, terminal = pty.openpty()
-    command = [str(REGLET), "check", str(probe_wasm())]
-    process = subprocess.Popen(command, stdin=terminal, stdout=terminal, stderr=terminal, env=env)
-    os.close(terminal)
-    seen, answered = b"", 0
-    deadline = time.monotonic() + 120
-    try:
-        while process.poll() is None and time.monotonic() < deadline:
-            if not select.select([controller], [], [], 0.2)[0]:
-                continue
-            try:
-                seen += os.read(controller, 4096)
-            except OSError:
-                break
-            if seen.count(b"Allow?") > answered:
-                os.write(controller, b"d\n")  # deny every rule
-                answered += 1
-        process.wait(timeout=60)
-    finally:
-        os.close(controller)
-        if process.poll() is None:
-            process.kill()
-    assert answered == 2, seen
-    terminal_text = seen.replace(b"\r\n", b"\n")  # the terminal's own line endings
-    assert raw_controls(terminal_text) == [], seen
-    assert rb"leaks-probe requests exec:/bin/true\x1b]0;pwned\x07 (risk: critical). Allow?" in terminal_text
-    assert rb"leaks-probe requests network:ex\u202eample.com:443 (risk: medium). Allow?" in terminal_text
+def test_a_component_requesting_rules_with_control_characters_is_refused_escaped(tmp_path: Path) -> None:
+    # The host checks every rule a component requests when it loads it (the build refuses such a
+    # plugin.yaml): the forged rules never reach a grant list or the prompt, and the refusal is one
+    # escaped line.
+    for command in ("describe", "check"):
+        run = cli(command, str(forged_rules_wasm()), store=tmp_path / "g.yaml")
+        assert run.code == 2 and raw_controls(run.stderr) == [] and run.stderr.count(b"\n") == 1, run.stderr
+        assert rb"requests a capability no host grants" in run.stderr
+    with Host(HostConfig(cache_dir=COMPILE_CACHE)) as host, pytest.raises(PluginLoadError, match="no host grants"):
+        host.load(forged_rules_wasm())
 
 
 @pytest.mark.parametrize(

@@ -15,13 +15,9 @@ from typing import Any, Literal
 from reglet_abi.reglet.v1 import (
     DescribeRequest,
     DescribeResponse,
-    ExecCapability,
     ExecRequest,
     FsStatRequest,
-    GrantSet,
     LogRequest,
-    NetworkCapability,
-    NetworkRule,
     PluginExample,
     TcpRequest,
     guest,
@@ -130,10 +126,6 @@ class ForgingAdapter(plugin.PluginAdapter):
             meta.examples = [
                 PluginExample(name=f"ex{ERASE}PASS", description=f"d{TITLE}\nforged", expect_status="success")
             ]
-            meta.capabilities = GrantSet(
-                exec=ExecCapability(commands=[f"/bin/true{TITLE}"]),
-                network=NetworkCapability(rules=[NetworkRule(hosts=[f"ex{RLO}ample.com"], ports=["443"])]),
-            )
             meta.config_schema = b'{"type": "object", "properties": {"x\\u001b]0;t\\u0007": {"type": "string"}}}'
         return response
 
