@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup codegen check-codegen lint typecheck test run bench clean
+.PHONY: setup node-deps codegen check-codegen lint typecheck test test-node run bench clean
 
 setup: $(STAMP)
 
@@ -14,14 +14,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The Node host's packages (protoc-gen-es for codegen, jco and the protobuf runtime for the host),
+# exactly as package-lock.json pins them; reinstalled when the lockfile changes.
+NODE_HOST  := hosts/node
+NODE_STAMP := $(NODE_HOST)/node_modules/.installed
+
+node-deps: $(NODE_STAMP)
+
+$(NODE_STAMP): $(NODE_HOST)/package.json $(NODE_HOST)/package-lock.json
+	cd $(NODE_HOST) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 # The SDK's ABI, and the host-runtime example's own host function (generated on top of it).
 EXTENSIONS := examples/host_runtime/codegen.toml
 
-codegen: $(STAMP)
+codegen: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m reglet_codegen
 	for ext in $(EXTENSIONS); do $(BIN)/python -m reglet_codegen --pyproject $$ext || exit 1; done
 
-check-codegen: $(STAMP)
+check-codegen: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m reglet_codegen --check
 	for ext in $(EXTENSIONS); do $(BIN)/python -m reglet_codegen --check --pyproject $$ext || exit 1; done
 
@@ -35,15 +46,19 @@ typecheck: $(STAMP)
 	for folder in examples/*/; do MYPYPATH=generated/python:$${folder}generated/python $(BIN)/mypy "$$folder" || exit 1; done
 
 # The README's test command: everything CI runs.
-test: $(STAMP) check-codegen lint typecheck
+test: $(STAMP) check-codegen lint typecheck test-node
 	$(BIN)/python -m pytest -n 2
+
+# The Node host's own tests (node --test), against components built by this checkout's SDK.
+test-node: $(STAMP) $(NODE_STAMP)
+	cd $(NODE_HOST) && PATH="$(CURDIR)/$(BIN):$$PATH" npm test --silent
 
 # The README's main job: build the example plugins and run them.
 run: $(STAMP)
 	$(BIN)/python examples/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build $(NODE_HOST)/node_modules
 
 # Benchmarks: measurements next to a floor timed in the same run (not part of `make test`).
 bench: $(STAMP)

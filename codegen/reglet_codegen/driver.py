@@ -40,6 +40,7 @@ class Settings:
     include_dirs: tuple[Path, ...] = ()  # more proto roots to import from (the SDK's proto/)
     include_world: str = ""  # a world the generated world includes, e.g. "reglet:abi/reglet-plugin@0.1.0"
     provided: tuple[tuple[str, str], ...] = ()  # proto package -> Python package that already has it
+    javascript: bool = False  # also write generated/js/ for the Node host (see reglet_codegen.es)
 
     @classmethod
     def load(cls, pyproject: Path) -> Settings:
@@ -56,6 +57,7 @@ class Settings:
             include_dirs=tuple((root / d).resolve() for d in table.get("include_dirs", [])),
             include_world=table.get("include_world", ""),
             provided=tuple(sorted(table.get("provided", {}).items())),
+            javascript=bool(table.get("javascript", False)),
         )
 
     @property
@@ -91,8 +93,9 @@ def run_protoc(
     reglet_out: Path,
     reglet_parameters: str,
     betterproto_out: Path | None,
+    extra_plugins: Sequence[str] = (),
 ) -> None:
-    """Runs `python -m grpc_tools.protoc` with the reglet plugin (and betterproto2 when asked)."""
+    """Runs `python -m grpc_tools.protoc` with the reglet plugin (and betterproto2, or others, when asked)."""
     with tempfile.TemporaryDirectory(prefix="reglet-codegen-") as scratch:
         wrapper = Path(scratch) / "protoc-gen-reglet"
         wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m reglet_codegen.plugin "$@"\n', encoding="utf-8")
@@ -105,6 +108,7 @@ def run_protoc(
                 f"--python_betterproto2_out=client_generation=none:{betterproto_out}",
             ]
         command += [
+            *extra_plugins,
             f"--plugin=protoc-gen-reglet={wrapper}",
             # Parameters go in --reglet_opt: the WIT package name contains ':', which --reglet_out
             # would take for the end of the parameters.
@@ -147,6 +151,9 @@ def generate(settings: Settings, out: Path) -> None:
         reglet_parameters=parameters,
         betterproto_out=python_root,
     )
+    from reglet_codegen import es  # es builds on run_protoc above: imported here, not in a cycle
+
+    es.generate(settings, out, protos, parameters)
     _alias_provided_packages(python_root, settings)
     _mark_generated(out, settings)
     (out / "README.md").write_text(_readme(settings), encoding="utf-8")
@@ -199,6 +206,12 @@ def _readme(settings: Settings) -> str:
         f"- `python/{settings.python_package}/`: betterproto2 messages, `services.py` (rpc tables), "
         "`guest.py` (stubs bundled into plugins), `host.py` (wasmtime bindings) and the runtime support "
         "modules `_rpc.py` and `_wasmtime_rpc.py`.\n"
+        + (
+            "- `js/`: protoc-gen-es messages (`*_pb.js` + `.d.ts`) and `services.js` (rpc tables) for the Node "
+            "host in hosts/node.\n"
+            if settings.javascript
+            else ""
+        )
     )
 
 
