@@ -1,7 +1,7 @@
 // Glob matching exactly as the Python host does it: fnmatch.fnmatchcase for names and hosts, and
 // reglet_sdk.host.policy.path_glob for paths (`**` any number of segments, `*`/`?` within one).
 
-const SPECIAL = /[.*+?^${}()|[\]\\/-]/g;
+const SPECIAL = /[.*+?^${}()|[\]\\]/g;
 const escape = (text) => text.replace(SPECIAL, "\\$&");
 const cache = new Map();
 
