@@ -41,7 +41,7 @@ export function runCli(args, { env = {}, timeout = 120_000, cwd = REPO } = {}) {
     const started = performance.now();
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd,
-      env: { ...process.env, REGLET_CACHE_DIR: CACHE, ...env },
+      env: { ...process.env, REGLET_CACHE_DIR: CACHE, REGLET_GRANTS_STORE: path.join(CACHE, "no-grants.yaml"), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

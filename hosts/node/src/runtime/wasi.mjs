@@ -47,7 +47,9 @@ function lockDescriptors(Descriptor) {
   proto.openAt = function guardedOpenAt(pathFlags, path, openFlags, descriptorFlags) {
     const writes = openFlags.create || openFlags.truncate || descriptorFlags.write || descriptorFlags.mutateDirectory;
     if (writes && !mayWrite(this)) throw DENIED;
-    const opened = openAt.call(this, pathFlags, path, openFlags, descriptorFlags);
+    // The shim refuses mutateDirectory outright; in a writable tree it is what the guest may do anyway.
+    const flags = { ...descriptorFlags, mutateDirectory: false };
+    const opened = openAt.call(this, pathFlags, path, openFlags, flags);
     writable.set(opened, mayWrite(this));
     return opened;
   };
