@@ -75,7 +75,8 @@ function exchange(hop, address, method, pairs, body, tlsOptions, seconds) {
       path: hop.target,
       headers: body ? [...pairs, "Content-Length", String(body.length)] : pairs,
       setHost: false,
-      agent: false,
+      // One connection per hop, kept alive like urllib3's (no "Connection: close"); closed after the body.
+      agent: new (hop.https ? https : http).Agent({ keepAlive: true, maxSockets: 1 }),
       lookup: (_host, opts, callback) =>
         opts?.all ? callback(null, [{ address: address.text, family }]) : callback(null, address.text, family),
     };
@@ -84,10 +85,12 @@ function exchange(hop, address, method, pairs, body, tlsOptions, seconds) {
     const timer = setTimeout(() => request.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT_HOST" })), seconds * 1000);
     request.once("response", (response) => {
       clearTimeout(timer);
+      response.once("close", () => options.agent.destroy());
       resolve(response);
     });
     request.once("error", (error) => {
       clearTimeout(timer);
+      options.agent.destroy();
       reject(error);
     });
     request.end(body ?? undefined);
