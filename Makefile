@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup node-deps codegen check-codegen lint typecheck test test-node run bench clean
+.PHONY: setup node-deps codegen check-codegen vectors lint typecheck test test-node conformance-node run bench clean
 
 setup: $(STAMP)
 
@@ -36,22 +36,31 @@ check-codegen: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m reglet_codegen --check
 	for ext in $(EXTENSIONS); do $(BIN)/python -m reglet_codegen --check --pyproject $$ext || exit 1; done
 
+# The ABI round-trip vectors of the conformance suite (conformance/vectors); tests fail when stale.
+vectors: $(STAMP)
+	$(BIN)/python -m conformance.export_vectors
+
 lint: $(STAMP)
-	$(BIN)/ruff check reglet_sdk codegen tests examples benchmarks
-	$(BIN)/ruff format --check reglet_sdk codegen tests examples benchmarks
+	$(BIN)/ruff check reglet_sdk codegen tests examples benchmarks conformance
+	$(BIN)/ruff format --check reglet_sdk codegen tests examples benchmarks conformance
 
 # Each example folder is checked on its own: every plugin folder has its own plugin.py.
 typecheck: $(STAMP)
-	$(BIN)/mypy reglet_sdk benchmarks examples/run.py
+	$(BIN)/mypy reglet_sdk benchmarks examples/run.py conformance
 	for folder in examples/*/; do MYPYPATH=generated/python:$${folder}generated/python $(BIN)/mypy "$$folder" || exit 1; done
 
 # The README's test command: everything CI runs.
-test: $(STAMP) check-codegen lint typecheck test-node
+test: $(STAMP) check-codegen lint typecheck test-node conformance-node
 	$(BIN)/python -m pytest -n 2
 
 # The Node host's own tests (node --test), against components built by this checkout's SDK.
 test-node: $(STAMP) $(NODE_STAMP)
 	cd $(NODE_HOST) && PATH="$(CURDIR)/$(BIN):$$PATH" npm test --silent
+
+# The host conformance suite (conformance/cases) against the Node host; the Python runner is part of
+# pytest (tests/conformance/test_host_conformance.py). Both start `python -m conformance.serve`.
+conformance-node: $(STAMP) $(NODE_STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" node --import ./conformance/runners/node/setup.mjs --test conformance/runners/node/
 
 # The README's main job: build the example plugins and run them.
 run: $(STAMP)
@@ -63,3 +72,7 @@ clean:
 # Benchmarks: measurements next to a floor timed in the same run (not part of `make test`).
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# The Node host next to the Python host: first transpile, cached load, one check (same run).
+bench-node: $(STAMP) $(NODE_STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" node $(NODE_HOST)/bench/compare.mjs

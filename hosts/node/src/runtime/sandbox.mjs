@@ -11,11 +11,11 @@ import { DEFAULT_MAX_REQUEST_BYTES, callFramed, decodeFrame, encodeFrame, errorD
 import { CallContextSchema, services } from "../abi/messages.mjs";
 import { CallHandlers } from "../host/handlers.mjs";
 import { OutputLines } from "../host/log.mjs";
+import { newControl, serveCalls } from "./bridge.mjs";
 import { fmtG } from "../host/text.mjs";
 
 const WORKER = new URL("./worker.mjs", import.meta.url);
 const HOST_METHODS = new Map(services.HOST.methods.map((method) => [method.jsName, method]));
-const ANSWERED = 1;
 
 function timeoutDetail(elapsed, limit) {
   return errorDetail(
@@ -35,11 +35,9 @@ function trapDetail(trap) {
 
 /** Serves the worker's host calls on `port` with `handlers` until the call ends. */
 function serveHostCalls(port, control, handlers, maxRequestBytes) {
-  port.on("message", async ({ rpc, frame }) => {
+  serveCalls(port, control, (rpc, frame) => {
     const method = HOST_METHODS.get(rpc); // the worker only sends names from this table
-    port.postMessage(await callFramed(method, (request) => handlers[rpc](request), frame, { maxRequestBytes }));
-    Atomics.store(control, 0, ANSWERED);
-    Atomics.notify(control, 0);
+    return callFramed(method, (request) => handlers[rpc](request), frame, { maxRequestBytes });
   });
 }
 
@@ -56,7 +54,7 @@ export function invoke(plugin, method, request, { timeout, policy, settings }) {
     timeoutMs: BigInt(Math.floor(timeout * 1000)),
     requestId,
   });
-  const control = new Int32Array(new SharedArrayBuffer(4));
+  const control = newControl();
   const { port1, port2 } = new MessageChannel();
   const handlers = new CallHandlers({ pluginName: plugin.name, requestId, policy, callDeadline, ...settings });
   serveHostCalls(port1, control, handlers, settings.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES);

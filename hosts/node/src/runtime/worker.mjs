@@ -1,26 +1,14 @@
 // One plugin call, in its own worker thread (so the host can stop it at its deadline): instantiate
 // the transpiled component with the locked-down WASI and the reglet:abi/host imports, call one
 // export, post the answer. A host import blocks this thread (Atomics.wait) while the main thread does
-// the work, which is often asynchronous (DNS, HTTP, sockets, child processes), and reads the answer
-// from its port with receiveMessageOnPort.
+// the work, which is often asynchronous (DNS, HTTP, sockets, child processes): see bridge.mjs.
 
-import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
+import { hostCaller } from "./bridge.mjs";
 import { GuestExit, wasiImports } from "./wasi.mjs";
 
 const { port, control, modules, jsUrl, hostImport, hostFunctions, exportName, functionName, frame, wasi } = workerData;
-
-const PENDING = 0;
-
-/** Sends one host call to the main thread and waits for its answer frame. */
-function callHost(rpc, requestFrame) {
-  Atomics.store(control, 0, PENDING);
-  port.postMessage({ rpc, frame: requestFrame });
-  for (;;) {
-    Atomics.wait(control, 0, PENDING);
-    const answer = receiveMessageOnPort(port);
-    if (answer !== undefined) return answer.message;
-  }
-}
+const callHost = hostCaller(port, control);
 
 function describe(error) {
   return {

@@ -11,7 +11,7 @@ import { errorDetail } from "../../abi/frames.mjs";
 import { effectiveTimeout } from "../deadlines.mjs";
 import { fmtG } from "../text.mjs";
 import { NetworkRefusal, resolveAllowed } from "./guard.mjs";
-import { sessionInfo, tlsErrorMessage } from "./tls.mjs";
+import { isTlsError, sessionInfo, tlsErrorMessage } from "./tls.mjs";
 
 export const DEFAULT_TIMEOUT = 30.0;
 export const DEFAULT_MAX_REDIRECTS = 10;
@@ -140,9 +140,7 @@ function groupedHeaders(raw) {
 
 function exchangeFailure(error, url, timeout) {
   if (error?.code === "ETIMEDOUT_HOST") return failed("TIMEOUT", `${url}: no response within ${fmtG(timeout)} s`, "timeout", true);
-  if (/ERR_SSL|CERT|ALTNAME|SELF_SIGNED|ISSUER|TLS/.test(error?.code ?? "")) {
-    return failed("TLS_ERROR", `${url}: the TLS handshake failed: ${tlsErrorMessage(error)}`);
-  }
+  if (isTlsError(error)) return failed("TLS_ERROR", `${url}: ${tlsErrorMessage(error)}`);
   if (error?.code === "ECONNREFUSED") return failed("CONNECTION_REFUSED", `${url}: ${error.message}`);
   return failed("REQUEST_FAILED", `${url}: ${error?.message ?? error}`);
 }

@@ -32,6 +32,9 @@ export function sessionInfo(socket, serverName) {
 
 const VERIFICATION = /CERT|ALTNAME|ISSUER|SELF_SIGNED|VERIFY|SIGNATURE/;
 
+/** Whether a connection failed in the TLS handshake (certificate or protocol), not before it. */
+export const isTlsError = (error) => VERIFICATION.test(error?.code ?? "") || /^ERR_(SSL|TLS)_|^EPROTO$/.test(error?.code ?? "");
+
 /** A one-line reason for a failed handshake. */
 export function tlsErrorMessage(error) {
   if (VERIFICATION.test(error?.code ?? "")) return `the certificate was not accepted: ${error.message}`;
