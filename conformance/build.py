@@ -7,7 +7,8 @@ The round-trip component (a folder with one module that serves the exports itsel
 built with the same componentize step. Each component is then published under a name holding its
 content hash, by an atomic rename, so runners in parallel never read a half-written file.
 
-Prints one JSON object mapping each plugin folder (as the cases name it) to its .wasm file.
+Prints one JSON object mapping each plugin folder (as the cases name it) to its .wasm file, or to
+{"error": why} when it could not be built (so the cases of the other plugins still run).
 """
 
 from __future__ import annotations
@@ -86,15 +87,16 @@ def _raw_spec(module: Path) -> componentize.ComponentSpec:
     return componentize.ComponentSpec(**fields)
 
 
-def build_all(folders: list[Path]) -> dict[str, Path]:
-    """Builds each folder; maps its repository-relative name to the component."""
-    return {folder.relative_to(ROOT).as_posix(): build_one(folder) for folder in folders}
-
-
 def main() -> int:
     """Builds every plugin the cases use and prints the map as JSON."""
-    built = build_all(plugin_folders(load_cases()))
-    print(json.dumps({name: str(path) for name, path in built.items()}, indent=2))
+    built: dict[str, str | dict[str, str]] = {}
+    for folder in plugin_folders(load_cases()):
+        name = folder.relative_to(ROOT).as_posix()
+        try:
+            built[name] = str(build_one(folder))
+        except (RuntimeError, OSError, subprocess.SubprocessError, componentize.BuildError) as exc:
+            built[name] = {"error": str(exc)}
+    print(json.dumps(built, indent=2))
     return 0
 
 
