@@ -1,4 +1,5 @@
-// Loading a plugin component: jco transpiles it (as a library) into an ES module and core modules,
+// Loading a plugin component: jco's transpiler library (@bytecodealliance/jco-transpile, what
+// `jco transpile` runs) turns it into an ES module and core modules,
 // cached on disk by content hash so a second load skips the transpile (like the Python host's
 // compile cache). The cache holds code this host runs, so entries are read only from a folder owned
 // by this user and not writable by others, and written atomically (a complete entry or none).
@@ -10,8 +11,10 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { limitMemory } from "./memory-limit.mjs";
 
-const JCO_VERSION = JSON.parse(readFileSync(new URL("../../node_modules/@bytecodealliance/jco/package.json", import.meta.url))).version;
-const OPTIONS = { name: "plugin", instantiation: "sync", noTypescript: true, quiet: true };
+const JCO_VERSION = JSON.parse(
+  readFileSync(new URL("../../node_modules/@bytecodealliance/jco-transpile/package.json", import.meta.url)),
+).version;
+const OPTIONS = Object.freeze({ name: "plugin", instantiation: "sync", noTypescript: true, quiet: true });
 const WASM_MAGIC = Buffer.from([0, 0x61, 0x73, 0x6d]);
 const CORE_VERSION = Buffer.from([1, 0, 0, 0]);
 
@@ -56,9 +59,9 @@ function readEntry(entry) {
 async function writeEntry(cacheDir, entry, wasm, file) {
   let output;
   try {
-    // jco is imported only when there is something to transpile: loading it costs about a second.
-    const { transpile } = await import("@bytecodealliance/jco");
-    output = await transpile(wasm, OPTIONS);
+    // jco's transpiler is imported only when there is something to transpile (it is slow to load).
+    const { transpileBytes } = await import("@bytecodealliance/jco-transpile");
+    output = await transpileBytes(wasm, { ...OPTIONS }); // a copy: it fills in defaults on its options
   } catch (error) {
     throw new PluginLoadError(`${file} is not a valid WebAssembly component: ${error?.message ?? error}`);
   }
@@ -88,7 +91,7 @@ async function writeEntry(cacheDir, entry, wasm, file) {
  */
 export async function transpiled(file, wasm, cacheDir = defaultCacheDir()) {
   checkComponent(file, wasm);
-  const key = createHash("sha256").update(`jco=${JCO_VERSION};${JSON.stringify(OPTIONS)}\0`).update(wasm).digest("hex");
+  const key = createHash("sha256").update(`jco-transpile=${JCO_VERSION};${JSON.stringify(OPTIONS)}\0`).update(wasm).digest("hex");
   const entry = path.join(cacheDir, key);
   const started = performance.now();
   if (trusted(cacheDir)) {
