@@ -3,7 +3,8 @@
 Modes: `ok` (success with data of every JSON kind), `fail` (failure with data), `raise` (an
 exception two frames deep: the host must report `panic` with this file's traceback), `loop` (a busy
 loop: the host must stop it at its timeout), `wrong-type` (returns a dict, not a Result),
-`bad-data` (a Result whose data cannot be JSON), `error` (a Result.error of the plugin's own type).
+`bad-data` (a Result whose data cannot be JSON), `error` (a Result.error of the plugin's own type),
+`bomb` (allocates until the host's memory limit stops it).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, Literal
 from reglet_sdk import ErrorDetail, Metadata, Result, config, plugin, schema
 from reglet_sdk.context import Context
 
-Mode = Literal["ok", "fail", "raise", "loop", "wrong-type", "bad-data", "error"]
+Mode = Literal["ok", "fail", "raise", "loop", "wrong-type", "bad-data", "error", "bomb"]
 
 
 @dataclass
@@ -55,6 +56,10 @@ class Lifecycle(plugin.Plugin):
         if mode == "loop":
             while True:
                 pass
+        if mode == "bomb":
+            hoard = []
+            while True:
+                hoard.append(bytearray(4 << 20))
         if mode == "wrong-type":
             return {"status": "success"}  # type: ignore[return-value]
         if mode == "bad-data":

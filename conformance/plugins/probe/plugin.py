@@ -6,6 +6,8 @@ whole response as data, field by field in snake_case with default values present
 compare exactly what the host answered. The probe talks to the generated host stub directly (not
 through the SDK wrappers), so what is compared is the host's answer and nothing else. Bytes fields
 become {size, sha256, text}: `text` is the UTF-8 decoding when it is short (at most 4 KiB) and valid.
+`pad` (bytes) appends one argument of that many "a"s to an exec_command request: requests larger than
+a command line can carry, to probe the host's request size limit.
 """
 
 from __future__ import annotations
@@ -28,7 +30,11 @@ CALLS = sorted(method.python_name for method in services.HOST.methods)
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
-    "properties": {"call": {"enum": CALLS}, "request": {"type": "object"}},
+    "properties": {
+        "call": {"enum": CALLS},
+        "request": {"type": "object"},
+        "pad": {"type": "integer", "minimum": 0, "maximum": 16 << 20},
+    },
     "required": ["call"],
     "additionalProperties": False,
 }
@@ -85,6 +91,9 @@ class Probe(plugin.Plugin):
             request = method.request_type.from_dict(cfg.get("request") or {})
         except (TypeError, ValueError, KeyError) as exc:
             return Result.from_error(ErrorDetail("config", f"request is not a {method.request_type.__name__}: {exc}"))
+        pad = cfg.get("pad") or 0
+        if pad and call == "exec_command":
+            request.args.append("a" * int(pad))
         response = getattr(guest.host, method.python_name)(request)
         return Result.success(f"{method.name} answered", plain(response))
 
