@@ -88,8 +88,22 @@ def load_file(path: Path) -> list[Case]:
         )
         if not case.plugin_dir.is_dir():
             raise CaseError(f"{case.id}: plugin folder {case.plugin} does not exist")
+        unlisted = sorted(_placeholder_servers(raw) - set(case.servers))
+        if unlisted:
+            raise CaseError(f"{case.id}: uses placeholders of {', '.join(unlisted)}; list them under `servers:`")
         cases.append(case)
     return cases
+
+
+def _placeholder_servers(value: Any) -> set[str]:
+    """The servers whose placeholders (`{http.port}`, `{files.dir}`) a raw case uses."""
+    if isinstance(value, dict):
+        return {name for key, item in value.items() if key != "description" for name in _placeholder_servers(item)}
+    if isinstance(value, list):
+        return {name for item in value for name in _placeholder_servers(item)}
+    if isinstance(value, str):
+        return {match.group(1).split(".")[0] for match in PLACEHOLDER.finditer(value) if "." in match.group(1)}
+    return set()
 
 
 def load_cases(directory: Path = CASES_DIR) -> list[Case]:

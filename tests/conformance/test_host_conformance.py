@@ -18,13 +18,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
+import yaml
 from wasmtime import Engine, Store, WasiConfig
 from wasmtime.component import Component, Linker
 
 from conformance import export_vectors
 from conformance.build import build_one, cache_root
-from conformance.cases import ROOT, Case, load_cases
+from conformance.cases import ROOT, SCHEMA_PATH, Case, load_cases
+from conformance.match import mismatches
 from conformance.runner import Outcome, Servers, cli_arguments, problems, process_limit, report, serve
 from reglet_abi._rpc import decode_frame
 from reglet_abi.reglet.v1 import services
@@ -209,3 +212,15 @@ def test_every_case_file_is_valid_and_the_suite_covers_every_host_function() -> 
     calls = {c.config.get("call") for c in CASES if c.plugin == "conformance/plugins/probe"}
     assert calls >= {m.python_name for m in services.HOST.methods}
     assert {c.call for c in CASES} == {"describe", "schema", "check", "roundtrip"}
+
+
+MATCHER_EXAMPLES = yaml.safe_load((ROOT / "conformance" / "matchers.yaml").read_text(encoding="utf-8"))["examples"]
+
+
+@pytest.mark.parametrize("example", MATCHER_EXAMPLES, ids=lambda e: json.dumps(e["expected"], sort_keys=True))
+def test_matcher_gives_the_shared_verdicts(example: dict[str, Any]) -> None:
+    # The same examples run against the Node runner's matcher (conformance/runners/node/match.mjs).
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.validate(example["expected"], {"$defs": schema["$defs"], "$ref": "#/$defs/matcher"})
+    found = mismatches(example["expected"], example["actual"])
+    assert (not found) == example["matches"], found

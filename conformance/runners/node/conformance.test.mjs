@@ -11,12 +11,13 @@
 
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { REPO, flatten, loadCases, substitute } from "./cases.mjs";
+import YAML from "yaml";
 import { mismatches } from "./match.mjs";
 
 const HOST_BIN = path.join(REPO, "hosts", "node", "bin", "reglet-node.mjs");
@@ -208,4 +209,12 @@ describe("host conformance (Node host)", { concurrency: LANES }, () => {
 test("the vectors agree with this language's codec (protobuf-es)", async () => {
   const { codecProblems } = await import("./roundtrip.mjs");
   assert.deepEqual(codecProblems(path.join(REPO, "conformance", "vectors")), []);
+});
+
+test("the matcher gives the shared verdicts (conformance/matchers.yaml)", () => {
+  const { examples } = YAML.parse(readFileSync(path.join(REPO, "conformance", "matchers.yaml"), "utf8"));
+  for (const example of examples) {
+    const found = mismatches(example.expected, example.actual);
+    assert.equal(found.length === 0, example.matches, `${JSON.stringify(example)}: ${found.join("; ")}`);
+  }
 });
