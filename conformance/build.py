@@ -38,12 +38,16 @@ def _reglet_sdk() -> list[str]:
 
 
 def _publish(built: Path, directory: Path, name: str) -> Path:
+    """Moves `built` to its content-named place and removes the versions built from older sources."""
     digest = hashlib.sha256(built.read_bytes()).hexdigest()[:16]
     target = directory / f"{name}-{digest}.wasm"
     if target.exists():
         built.unlink(missing_ok=True)
     else:
         os.replace(built, target)
+    for older in directory.glob(f"{name}-{'[0-9a-f]' * 16}.wasm"):
+        if older != target:
+            older.unlink(missing_ok=True)
     return target
 
 

@@ -1,6 +1,7 @@
 // The conformance cases as the Node runner reads them: conformance/cases/*.yaml, in file and case
 // order, with placeholders filled from the servers' description. conformance/cases.py is the
-// reference (the Python runner also validates every file against conformance/case.schema.json); the
+// reference (it validates every file against conformance/case.schema.json, and the runner's build step,
+// `python -m conformance.build`, loads the cases through it, so an invalid file fails here too); the
 // placeholder rule is the same: `{name.key}` anywhere in a string, and a string that is exactly one
 // placeholder takes the placeholder's value with its type (a port stays a number).
 
