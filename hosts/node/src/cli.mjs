@@ -93,7 +93,7 @@ function positiveNumber(text, flag, unit) {
   return value;
 }
 
-function host(values) {
+function host(values, prepareNext = false) {
   const caBundle = values["ca-bundle"];
   if (caBundle !== undefined && !existsSync(caBundle)) {
     throw new UsageError(`--ca-bundle ${caBundle}: no such file (a PEM file of CA certificates).`);
@@ -103,6 +103,7 @@ function host(values) {
     memoryLimitMib: positiveNumber(values["memory-limit"], "--memory-limit", "MiB"),
     caBundle,
     verbose: values.verbose,
+    prepareNext,
   });
 }
 
@@ -170,10 +171,15 @@ async function commandSchema(file, values, out) {
 
 async function commandCheck(file, values, out) {
   const config = loadConfig(values.config);
-  const plugin = await host(values).load(file);
+  // Explicit grants that do not depend on what the plugin requests are known before it describes
+  // itself: the check's sandbox is prepared while it does.
+  const known = values.trust ? undefined : (explicitGrants(values, []) ?? undefined);
+  const runner = host(values);
+  const plugin = await runner.load(file, [], { nextRules: known });
   const requested = plugin.requestedRules;
   plugin.grant(decide(plugin.name, requested, explicitGrants(values, requested)));
   const result = await plugin.check(config);
+  runner.close();
   if (values.format === "text") {
     const mark = { success: "PASS", failure: "FAIL", error: "ERROR" }[result.status];
     out.write(`${mark} ${plugin.name}: ${result.message}\n`);

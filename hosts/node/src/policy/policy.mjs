@@ -34,6 +34,7 @@ export function portMatches(spec, port) {
 export class Policy {
   constructor(rules = []) {
     this.rules = uniqueRules(rules);
+    this.key = this.rules.map(String).join("\n"); // equal keys: equal policies
     this.fsRules = this.rules.filter((r) => r.kind === "fs").map((r) => [r, pathGlob(resolvePattern(r.pattern))]);
   }
 

@@ -11,7 +11,7 @@ import { Policy } from "../policy/policy.mjs";
 import { rulesFromGrantSet } from "../policy/rules.mjs";
 import { errorResultToDict, resultToDict } from "../results.mjs";
 import { writeLog } from "../host/log.mjs";
-import { invoke } from "./sandbox.mjs";
+import { invoke, startSandbox } from "./sandbox.mjs";
 import { PluginLoadError, compileCoreModules, transpiled } from "./transpile.mjs";
 
 export { PluginLoadError };
@@ -37,14 +37,27 @@ function newer(a, b) {
   return false;
 }
 
-/** Loads and runs plugins: `timeout` (s) per call, `memoryLimitMib`, `caBundle`, `cacheDir`, `verbose`. */
+/**
+ * Loads and runs plugins: `timeout` (s) per call, `memoryLimitMib`, `caBundle`, `cacheDir`, `verbose`.
+ * With `prepareNext` (the default) each call starts the sandbox of the plugin's next call as it
+ * begins, so a fresh instance is ready when that call comes; `close()` stops what is prepared.
+ */
 export class Host {
-  constructor({ timeout = 30, memoryLimitMib = 100, cacheDir, caBundle, verbose = false } = {}) {
-    Object.assign(this, { timeout, memoryLimitMib, cacheDir, caBundle, verbose });
+  constructor({ timeout = 30, memoryLimitMib = 100, cacheDir, caBundle, verbose = false, prepareNext = true } = {}) {
+    Object.assign(this, { timeout, memoryLimitMib, cacheDir, caBundle, verbose, prepareNext });
+    this.plugins = new Set();
   }
 
-  /** Loads (transpiling, or reusing the cache), compiles and describes a plugin component. */
-  async load(file, rules = []) {
+  /** Stops the sandboxes prepared for calls that will not come. */
+  close() {
+    for (const plugin of this.plugins) plugin.discardSpare();
+  }
+
+  /**
+   * Loads (transpiling, or reusing the cache), compiles and describes a plugin component, granted
+   * `rules`. `nextRules`: the grants the next call will have, to prepare its sandbox during describe.
+   */
+  async load(file, rules = [], { nextRules } = {}) {
     let wasm;
     try {
       wasm = readFileSync(file);
@@ -60,6 +73,8 @@ export class Host {
       throw new PluginLoadError(`${file} is not a valid WebAssembly component: ${error.message}`);
     }
     const plugin = new LoadedPlugin(this, file, entry, modules, rules);
+    this.plugins.add(plugin);
+    if (nextRules) plugin.prepare(nextRules);
     plugin.description = await plugin.describe();
     this.checkVersion(file, plugin.description);
     return plugin;
@@ -99,7 +114,7 @@ export class Host {
 /** A plugin component ready to run; each call runs in a fresh sandbox. */
 export class LoadedPlugin {
   constructor(host, file, entry, modules, rules) {
-    Object.assign(this, { host, file, entry, modules, description: null });
+    Object.assign(this, { host, file, entry, modules, description: null, spare: null });
     this.grant(rules);
   }
 
@@ -120,9 +135,34 @@ export class LoadedPlugin {
     for (const problem of problems) writeLog(this.name, "WARNING", problem);
   }
 
+  /**
+   * Starts the sandbox of the next call now, for `rules` (default: the current grants): its instance
+   * is created while the caller does other work. A call uses it only if the grants are then the same.
+   */
+  prepare(rules) {
+    const policy = rules ? new Policy(rules) : this.policy;
+    if (this.spare?.policy.key !== policy.key) {
+      this.discardSpare();
+      this.spare = startSandbox(this, policy);
+    }
+  }
+
+  /** Stops a prepared sandbox that will not be used (the grants changed, or the host is done). */
+  discardSpare() {
+    this.spare?.worker.terminate();
+    this.spare = null;
+  }
+
   call(method, request, timeout) {
     const settings = { caBundle: this.host.caBundle, verbose: this.host.verbose };
-    return invoke(this, method, request, { timeout: timeout ?? this.host.timeout, policy: this.policy, settings });
+    let sandbox;
+    if (this.spare?.policy.key === this.policy.key) {
+      sandbox = this.spare;
+      this.spare = null;
+    }
+    const outcome = invoke(this, method, request, { timeout: timeout ?? this.host.timeout, policy: this.policy, settings, sandbox });
+    if (this.host.prepareNext && !this.spare) this.prepare();
+    return outcome;
   }
 
   async answer(method, request, timeout) {

@@ -42,22 +42,13 @@ function serveHostCalls(port, control, handlers, maxRequestBytes) {
 }
 
 /**
- * Calls one export of `plugin` with `request` (a message of method.requestSchema):
- * resolves with {response} or {failure: ErrorDetail} (why the sandbox stopped the call).
+ * A sandbox for one call: a worker that instantiates `plugin` with the WASI of `policy` right away,
+ * so the instance is ready when the call comes (a fresh instance per call all the same). Its stdout
+ * and stderr go to the host log. Unref'd until used, so a spare never keeps the process alive.
  */
-export function invoke(plugin, method, request, { timeout, policy, settings }) {
-  const requestId = randomUUID().replaceAll("-", "");
-  const started = performance.now();
-  const callDeadline = started + timeout * 1000;
-  request.context = create(CallContextSchema, {
-    deadline: timestampFromMs(Date.now() + timeout * 1000),
-    timeoutMs: BigInt(Math.floor(timeout * 1000)),
-    requestId,
-  });
+export function startSandbox(plugin, policy) {
   const control = newControl();
   const { port1, port2 } = new MessageChannel();
-  const handlers = new CallHandlers({ pluginName: plugin.name, requestId, policy, callDeadline, ...settings });
-  serveHostCalls(port1, control, handlers, settings.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES);
   const worker = new Worker(WORKER, {
     workerData: {
       port: port2,
@@ -67,9 +58,7 @@ export function invoke(plugin, method, request, { timeout, policy, settings }) {
       hostImport: services.HOST.jcoImportName,
       hostFunctions: [...HOST_METHODS.keys()],
       exportName: services.PLUGIN.witInterface,
-      functionName: method.jsName,
-      frame: encodeFrame(toBinary(method.requestSchema, request)),
-      wasi: { environment: policy.environment(process.env), preopens: plugin.preopens },
+      wasi: { environment: policy.environment(process.env), preopens: policy.preopens().preopens },
     },
     transferList: [port2],
     env: {}, // the worker's own process.env: nothing of the host's
@@ -81,13 +70,41 @@ export function invoke(plugin, method, request, { timeout, policy, settings }) {
   const stderr = new OutputLines(plugin.name, "stderr", "WARNING");
   worker.stdout.on("data", (chunk) => stdout.write(chunk));
   worker.stderr.on("data", (chunk) => stderr.write(chunk));
+  const early = [];
+  const keep = (message) => early.push(message); // a trap while instantiating, before the call
+  worker.on("message", keep);
+  worker.on("error", keep);
+  worker.unref();
+  port1.unref();
+  return { worker, port: port1, control, policy, stdout, stderr, early, keep };
+}
+
+/**
+ * Calls one export of `plugin` with `request` (a message of method.requestSchema) in `sandbox` (or a
+ * new one): resolves with {response} or {failure: ErrorDetail} (why the sandbox stopped the call).
+ */
+export function invoke(plugin, method, request, { timeout, policy, settings, sandbox }) {
+  const box = sandbox ?? startSandbox(plugin, policy);
+  const { worker, port, control, stdout, stderr } = box;
+  worker.ref();
+  port.ref();
+  const requestId = randomUUID().replaceAll("-", "");
+  const started = performance.now();
+  const callDeadline = started + timeout * 1000;
+  request.context = create(CallContextSchema, {
+    deadline: timestampFromMs(Date.now() + timeout * 1000),
+    timeoutMs: BigInt(Math.floor(timeout * 1000)),
+    requestId,
+  });
+  const handlers = new CallHandlers({ pluginName: plugin.name, requestId, policy, callDeadline, ...settings });
+  serveHostCalls(port, control, handlers, settings.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES);
   return new Promise((resolve) => {
     let settled = false;
     const finish = (outcome) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      port1.close();
+      port.close();
       handlers.close();
       worker.terminate().finally(() => {
         stdout.flush();
@@ -96,7 +113,8 @@ export function invoke(plugin, method, request, { timeout, policy, settings }) {
       });
     };
     const timer = setTimeout(() => finish({ failure: timeoutDetail((performance.now() - started) / 1000, timeout) }), timeout * 1000);
-    worker.on("message", (message) => {
+    const onMessage = (message) => {
+      if (message instanceof Error) return finish({ failure: trapDetail({ name: message.name, message: message.message, stack: message.stack }) });
       if (message.trap) return finish({ failure: trapDetail(message.trap) });
       try {
         finish({ response: fromBinary(method.responseSchema, decodeFrame(message.ok)) });
@@ -104,8 +122,13 @@ export function invoke(plugin, method, request, { timeout, policy, settings }) {
         const detail = errorDetail("internal", "BAD_RESPONSE", `the plugin's ${method.name} answer is not a valid message: ${error.message}`);
         finish({ failure: detail });
       }
-    });
-    worker.on("error", (error) => finish({ failure: trapDetail({ name: error.name, message: error.message, stack: error.stack }) }));
+    };
+    worker.off("message", box.keep);
+    worker.off("error", box.keep);
+    for (const message of box.early) onMessage(message);
+    worker.on("message", onMessage);
+    worker.on("error", onMessage);
     worker.on("exit", () => finish({ failure: errorDetail("panic", "TRAP", "the plugin's worker stopped without an answer") }));
+    worker.postMessage({ functionName: method.jsName, frame: encodeFrame(toBinary(method.requestSchema, request)) });
   });
 }
