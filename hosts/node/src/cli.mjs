@@ -93,7 +93,7 @@ function positiveNumber(text, flag, unit) {
   return value;
 }
 
-function host(values, prepareNext = false) {
+function host(values) {
   const caBundle = values["ca-bundle"];
   if (caBundle !== undefined && !existsSync(caBundle)) {
     throw new UsageError(`--ca-bundle ${caBundle}: no such file (a PEM file of CA certificates).`);
@@ -103,7 +103,6 @@ function host(values, prepareNext = false) {
     memoryLimitMib: positiveNumber(values["memory-limit"], "--memory-limit", "MiB"),
     caBundle,
     verbose: values.verbose,
-    prepareNext,
   });
 }
 
@@ -175,11 +174,16 @@ async function commandCheck(file, values, out) {
   // itself: the check's sandbox is prepared while it does.
   const known = values.trust ? undefined : (explicitGrants(values, []) ?? undefined);
   const runner = host(values);
-  const plugin = await runner.load(file, [], { nextRules: known });
-  const requested = plugin.requestedRules;
-  plugin.grant(decide(plugin.name, requested, explicitGrants(values, requested)));
-  const result = await plugin.check(config);
-  runner.close();
+  let result;
+  let plugin;
+  try {
+    plugin = await runner.load(file, [], { nextRules: known });
+    const requested = plugin.requestedRules;
+    plugin.grant(decide(plugin.name, requested, explicitGrants(values, requested)));
+    result = await plugin.check(config);
+  } finally {
+    runner.close(); // a prepared sandbox that was not used would keep the process alive
+  }
   if (values.format === "text") {
     const mark = { success: "PASS", failure: "FAIL", error: "ERROR" }[result.status];
     out.write(`${mark} ${plugin.name}: ${result.message}\n`);

@@ -72,6 +72,7 @@ export function get(value, ...keys) {
 /** Runs a check and returns its document's data (a Map); fails the test when it printed no JSON. */
 export async function checkData(wasm, config, grants = [], extra = []) {
   const run = await runCli(["check", wasm, "--config", JSON.stringify(config), ...grants.flatMap((g) => ["--grant", g]), ...extra]);
+  if (run.code === null) throw new Error(`reglet-node did not exit by itself (killed after the test's limit):\n${run.stderr}`);
   if (run.document === null) throw new Error(`no JSON from reglet-node (exit ${run.code}):\n${run.stderr}`);
   return run;
 }

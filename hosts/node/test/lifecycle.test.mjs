@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { before, test } from "node:test";
+import { parseRule } from "../src/policy/rules.mjs";
 import { parse } from "../src/pyjson.mjs";
 import { buildPlugin, checkData, get, runCli, venvTool } from "./helpers.mjs";
 
@@ -90,6 +91,19 @@ test("one Host serves a call after a timeout, each call in a fresh instance", as
     assert.equal(state.status, "success");
     assert.equal(state.data.get("calls"), 1n, "module state must not survive a call");
   }
+});
+
+test("a prepared sandbox is a fresh instance too, and close() lets the process end", async () => {
+  const { Host } = await import("../src/runtime/host.mjs");
+  const host = new Host({ prepareNext: true, cacheDir: path.join(mkdtempSync(path.join(tmpdir(), "reglet-node-")), "cache") });
+  const plugin = await host.load(misbehaving);
+  for (let i = 0; i < 3; i += 1) {
+    const state = await plugin.check(new Map([["mode", "state"]]));
+    assert.equal(state.data.get("calls"), 1n);
+  }
+  plugin.grant([parseRule("env:NOTHING")]); // other grants: the sandbox prepared for the old ones is not used
+  assert.equal((await plugin.check(new Map([["mode", "state"]]))).data.get("calls"), 1n);
+  host.close();
 });
 
 test("a plugin that grows its memory past the limit is stopped, and the host reports it", async () => {

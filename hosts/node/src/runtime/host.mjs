@@ -39,11 +39,12 @@ function newer(a, b) {
 
 /**
  * Loads and runs plugins: `timeout` (s) per call, `memoryLimitMib`, `caBundle`, `cacheDir`, `verbose`.
- * With `prepareNext` (the default) each call starts the sandbox of the plugin's next call as it
- * begins, so a fresh instance is ready when that call comes; `close()` stops what is prepared.
+ * With `prepareNext` each call starts the sandbox of the plugin's next call as it begins, so a fresh
+ * instance is ready when that call comes; `close()` must then stop what is prepared (a prepared
+ * worker keeps the process alive).
  */
 export class Host {
-  constructor({ timeout = 30, memoryLimitMib = 100, cacheDir, caBundle, verbose = false, prepareNext = true } = {}) {
+  constructor({ timeout = 30, memoryLimitMib = 100, cacheDir, caBundle, verbose = false, prepareNext = false } = {}) {
     Object.assign(this, { timeout, memoryLimitMib, cacheDir, caBundle, verbose, prepareNext });
     this.plugins = new Set();
   }
@@ -75,8 +76,13 @@ export class Host {
     const plugin = new LoadedPlugin(this, file, entry, modules, rules);
     this.plugins.add(plugin);
     if (nextRules) plugin.prepare(nextRules);
-    plugin.description = await plugin.describe();
-    this.checkVersion(file, plugin.description);
+    try {
+      plugin.description = await plugin.describe();
+      this.checkVersion(file, plugin.description);
+    } catch (error) {
+      plugin.discardSpare();
+      throw error;
+    }
     return plugin;
   }
 

@@ -76,7 +76,9 @@ export function startSandbox(plugin, policy) {
   worker.on("error", keep);
   worker.unref();
   port1.unref();
-  return { worker, port: port1, control, policy, stdout, stderr, early, keep };
+  const box = { worker, port: port1, control, policy, stdout, stderr, early, keep, exited: false };
+  worker.once("exit", () => (box.exited = true));
+  return box;
 }
 
 /**
@@ -128,7 +130,9 @@ export function invoke(plugin, method, request, { timeout, policy, settings, san
     for (const message of box.early) onMessage(message);
     worker.on("message", onMessage);
     worker.on("error", onMessage);
-    worker.on("exit", () => finish({ failure: errorDetail("panic", "TRAP", "the plugin's worker stopped without an answer") }));
+    const stopped = () => finish({ failure: errorDetail("panic", "TRAP", "the plugin's worker stopped without an answer") });
+    if (box.exited) stopped();
+    worker.on("exit", stopped);
     worker.postMessage({ functionName: method.jsName, frame: encodeFrame(toBinary(method.requestSchema, request)) });
   });
 }
