@@ -108,10 +108,10 @@ export function invoke(plugin, method, request, { timeout, policy, settings, san
       clearTimeout(timer);
       port.close();
       handlers.close();
+      resolve(outcome); // the answer does not wait for the worker (and the shim's I/O thread) to wind down
       worker.terminate().finally(() => {
         stdout.flush();
         stderr.flush();
-        resolve(outcome);
       });
     };
     const timer = setTimeout(() => finish({ failure: timeoutDetail((performance.now() - started) / 1000, timeout) }), timeout * 1000);
