@@ -17,7 +17,7 @@ from typing import Any
 
 TABLE = "tool.reglet-codegen"
 _REQUIRED = ("proto_dir", "out_dir", "wit_package", "python_package", "world")
-_OPTIONAL = ("exports", "include_dirs", "include_world", "provided")
+_OPTIONAL = ("exports", "include_dirs", "include_world", "provided", "javascript")
 
 
 class ConfigError(Exception):
@@ -39,6 +39,7 @@ class Settings:
     include_dirs: tuple[Path, ...] = ()  # proto roots to import from; the SDK's protos come last
     include_world: str = ""  # a world the generated world includes, e.g. "reglet:abi/reglet-plugin@0.1.0"
     provided: tuple[tuple[str, str], ...] = ()  # proto package -> Python package that already has it
+    javascript: bool = False  # also write js/ for the Node host (see reglet_codegen.es)
 
     @classmethod
     def load(cls, config: Path) -> Settings:
@@ -72,6 +73,7 @@ class Settings:
             include_dirs=tuple(include_dirs),
             include_world=_string(table, "include_world", config, required=False),
             provided=tuple(sorted(provided.items())),
+            javascript=_flag(table, "javascript", config),
         )
 
     @property
@@ -142,3 +144,11 @@ def sdk_proto_dir() -> Path:
     raise ConfigError(
         f"the SDK's .proto files are missing (looked in {' and '.join(map(str, candidates))}); reinstall reglet-sdk."
     )
+
+
+def _flag(table: Mapping[str, Any], key: str, config: Path) -> bool:
+    """An optional true/false setting (default false)."""
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{config}: [{TABLE}] {key} must be true or false, not {value!r}.")
+    return value

@@ -83,6 +83,7 @@ def run_protoc(
     reglet_out: Path,
     reglet_parameters: str,
     betterproto_out: Path | None,
+    extra_plugins: Sequence[str] = (),
 ) -> None:
     """Runs `python -m grpc_tools.protoc` with the reglet plugin (and betterproto2 when asked)."""
     import grpc_tools
@@ -97,6 +98,7 @@ def run_protoc(
                 f"--python_betterproto2_out=client_generation=none:{betterproto_out}",
             ]
         command += [
+            *extra_plugins,
             f"--plugin=protoc-gen-reglet={_plugin_wrapper(Path(scratch), 'reglet', 'reglet_codegen.plugin')}",
             # Parameters go in --reglet_opt: the WIT package name contains ':', which --reglet_out
             # would take for the end of the parameters.
@@ -135,6 +137,9 @@ def generate(settings: Settings, out: Path) -> None:
         reglet_parameters=parameters,
         betterproto_out=python_root,
     )
+    from reglet_codegen import es  # es builds on run_protoc above: imported here, not in a cycle
+
+    es.generate(settings, out, protos, parameters)
     _alias_provided_packages(python_root, settings)
     _mark_generated(out, settings)
     (out / "README.md").write_text(_readme(settings), encoding="utf-8")
@@ -187,6 +192,12 @@ def _readme(settings: Settings) -> str:
         f"- `python/{settings.python_package}/`: betterproto2 messages, `services.py` (rpc tables), "
         "`guest.py` (stubs bundled into plugins), `host.py` (wasmtime bindings) and the runtime support "
         "modules `_rpc.py` and `_wasmtime_rpc.py`.\n"
+        + (
+            "- `js/`: protoc-gen-es messages (`*_pb.js` + `.d.ts`) and `services.js` (rpc tables) for the Node "
+            "host in hosts/node.\n"
+            if settings.javascript
+            else ""
+        )
     )
 
 

@@ -1,4 +1,4 @@
-"""The services of a protoc request, checked and named for WIT and Python.
+"""The services of a protoc request, checked and named for WIT, Python and JavaScript.
 
 Everything the renderers need is computed here once: which services are imported or exported, the
 WIT and Python name of every rpc, the Python class of every message. Problems in the input are
@@ -44,6 +44,7 @@ class Options:
     emit_runtime: bool  # also write the runtime support modules (_rpc.py, _wasmtime_rpc.py)
     runtime_package: str  # package the generated code imports _rpc/_wasmtime_rpc from (extensions: reglet_abi)
     include_world: str  # a world the generated world includes (extensions: "reglet:abi/reglet-plugin@0.1.0")
+    emit: frozenset[str] = frozenset({"wit", "python"})  # what to write: wit, python and/or js (rpc tables)
 
     @classmethod
     def parse(cls, parameter: str) -> Options:
@@ -56,7 +57,7 @@ class Options:
             values[key.strip()] = value.strip()
         known = {
             *("wit_package", "python_package", "exports", "world", "world_module", "proto_root"),
-            *("emit_runtime", "runtime_package", "include_world"),
+            *("emit_runtime", "runtime_package", "include_world", "emit"),
         }
         unknown = sorted(set(values) - known)
         if unknown:
@@ -74,6 +75,7 @@ class Options:
             emit_runtime=values.get("emit_runtime", "false").lower() in ("1", "true", "yes"),
             runtime_package=values.get("runtime_package", values["python_package"]),
             include_world=values.get("include_world", ""),
+            emit=_emit_targets(values.get("emit", "wit+python")),
         )
 
     @property
@@ -88,6 +90,18 @@ class Options:
         return self.wit_package.partition("@")[2]
 
 
+def _emit_targets(text: str) -> frozenset[str]:
+    """The `emit` parameter ("wit+python", "js", ...) as a set; CodegenError names an unknown target."""
+    targets = frozenset(filter(None, text.split("+")))
+    unknown = sorted(targets - EMIT_TARGETS)
+    if unknown or not targets:
+        raise CodegenError([f"emit={text!r}: targets are {'+'.join(sorted(EMIT_TARGETS))} joined by '+'"])
+    return targets
+
+
+EMIT_TARGETS = frozenset({"wit", "python", "js"})
+
+
 @dataclass(frozen=True)
 class MessageRef:
     """A message used as an rpc input or output."""
@@ -95,6 +109,7 @@ class MessageRef:
     full_name: str  # ".reglet.v1.ExecRequest"
     python_module: str  # "reglet_abi.reglet.v1"
     python_class: str  # "ExecRequest"
+    proto_file: str = ""  # the file that declares it, relative to its include dir: "reglet/v1/exec.proto"
 
 
 @dataclass(frozen=True)
@@ -162,19 +177,23 @@ def _clean_comment(comment: str) -> str:
 
 def _index_messages(
     files: Iterable[descriptor_pb2.FileDescriptorProto],
-) -> dict[str, tuple[str, descriptor_pb2.DescriptorProto, bool]]:
-    """Maps ".pkg.Name" to (package, descriptor, is_top_level) for every message in every file."""
-    index: dict[str, tuple[str, descriptor_pb2.DescriptorProto, bool]] = {}
+) -> dict[str, tuple[str, descriptor_pb2.DescriptorProto, bool, str]]:
+    """Maps ".pkg.Name" to (package, descriptor, is_top_level, file name) for every message in every file."""
+    index: dict[str, tuple[str, descriptor_pb2.DescriptorProto, bool, str]] = {}
 
-    def walk(prefix: str, package: str, messages: Iterable[descriptor_pb2.DescriptorProto], top: bool) -> None:
+    def walk(
+        prefix: str,
+        file: descriptor_pb2.FileDescriptorProto,
+        messages: Iterable[descriptor_pb2.DescriptorProto],
+        top: bool,
+    ) -> None:
         for message in messages:
             full = f"{prefix}.{message.name}"
-            index[full] = (package, message, top)
-            walk(full, package, message.nested_type, False)
+            index[full] = (file.package, message, top, file.name)
+            walk(full, file, message.nested_type, False)
 
     for file in files:
-        prefix = f".{file.package}" if file.package else ""
-        walk(prefix, file.package, file.message_type, True)
+        walk(f".{file.package}" if file.package else "", file, file.message_type, True)
     return index
 
 
@@ -183,7 +202,7 @@ class _Reader:
     """Reads services and rpcs one at a time, collecting every problem instead of stopping at the first."""
 
     options: Options
-    messages: dict[str, tuple[str, descriptor_pb2.DescriptorProto, bool]]
+    messages: dict[str, tuple[str, descriptor_pb2.DescriptorProto, bool, str]]
     problems: list[str] = field(default_factory=list)
     interface_owner: dict[str, str] = field(default_factory=dict)  # WIT interface -> "Service (file:line)"
 
@@ -281,7 +300,7 @@ class _Reader:
         if found is None:
             self.problems.append(f"{at}: rpc {rpc} {role} type {type_name} is not defined in any input file.")
             return None
-        package, message, top_level = found
+        package, message, top_level, proto_file = found
         if not top_level:
             self.problems.append(
                 f"{at}: rpc {rpc} {role} type {type_name} is a nested message; rpc messages must be "
@@ -290,7 +309,7 @@ class _Reader:
             return None
         python_package = self.options.python_package
         module = ".".join([python_package, *package.split(".")]) if package else python_package
-        return MessageRef(full_name=type_name, python_module=module, python_class=message.name)
+        return MessageRef(full_name=type_name, python_module=module, python_class=message.name, proto_file=proto_file)
 
     def check_error_field(self, response_type: str, at: str, rpc: str) -> None:
         """Every response carries `reglet.v1.ErrorDetail error`, so failures are answers, not traps."""

@@ -52,3 +52,9 @@ def wit_identifier(ident: str) -> str:
 def python_identifier(ident: str) -> str:
     """Escapes a Python keyword (`import` -> `import_`); other identifiers are returned unchanged."""
     return f"{ident}_" if keyword.iskeyword(ident) or keyword.issoftkeyword(ident) else ident
+
+
+def lower_camel(name: str) -> str:
+    """`exec-command` -> `execCommand`: how jco names a WIT function in JavaScript."""
+    first, *rest = words(name.replace("-", "_")) or [""]
+    return first + "".join(word.capitalize() for word in rest)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from google.protobuf.compiler import plugin_pb2
 
-from reglet_codegen import python_code, wit
+from reglet_codegen import js_code, python_code, wit
 from reglet_codegen.model import CodegenError, Options, Package, Service, build
 
 RUNTIME_SUPPORT = Path(__file__).parent / "runtime"
@@ -45,19 +45,24 @@ def generate(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGenerat
         out.name = name
         out.content = content
 
-    if package.services:
+    if package.services and "wit" in options.emit:
         add(wit.file_name(package), wit.render(package, header(list(package.source_files))))
     by_package: dict[str, list[Service]] = defaultdict(list)
     for service in package.services:
         by_package[service.proto_package].append(service)
     for proto_package in sorted(by_package):
         services = by_package[proto_package]
-        sources = sorted({s.proto_file for s in services})
-        base = python_code.module_dir(package, proto_package)
-        add(f"{base}/services.py", python_code.render_services(package, proto_package, services, header(sources)))
-        add(f"{base}/guest.py", python_code.render_guest(package, proto_package, services, header(sources)))
-        add(f"{base}/host.py", python_code.render_host(package, proto_package, services, header(sources)))
-    if options.emit_runtime:
+        sources = header(sorted({s.proto_file for s in services}))
+        if "python" in options.emit:
+            base = python_code.module_dir(package, proto_package)
+            add(f"{base}/services.py", python_code.render_services(package, proto_package, services, sources))
+            add(f"{base}/guest.py", python_code.render_guest(package, proto_package, services, sources))
+            add(f"{base}/host.py", python_code.render_host(package, proto_package, services, sources))
+        if "js" in options.emit:
+            base = js_code.module_dir(proto_package)
+            add(f"{base}/services.js", js_code.render_services(package, proto_package, services, sources))
+            add(f"{base}/services.d.ts", js_code.render_declarations(package, proto_package, services, sources))
+    if options.emit_runtime and "python" in options.emit:
         _add_runtime(package, add)
     return response
 

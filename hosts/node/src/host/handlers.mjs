@@ -1,0 +1,176 @@
+// The host functions this host gives every plugin, bound to one call, its grants and its deadline
+// (as reglet_sdk/host/handlers.py). Every function that acts on the outside world first asks the
+// plugin's Policy; a denial is an ErrorDetail of type `capability` whose code is the rule that would
+// be needed (in `--grant` syntax), and nothing is run or connected.
+
+import { mkdtempSync, readlinkSync, rmSync, statSync, lstatSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { ExecResponseSchema, FsStatResponseSchema, LogResponseSchema } from "../abi/messages.mjs";
+import { errorDetail } from "../abi/frames.mjs";
+import { normalisePath, resolveCommand } from "../policy/paths.mjs";
+import { effectiveTimeout } from "./deadlines.mjs";
+import { forwardLog } from "./log.mjs";
+import { dnsLookup } from "./net/dns.mjs";
+import { httpRequest } from "./net/http.mjs";
+import { smtpConnect } from "./net/smtp.mjs";
+import { tcpConnect } from "./net/tcp.mjs";
+import { clientOptions } from "./net/tls.mjs";
+import { EnvironmentEntryError, GATED, hardenEnvironment, runCommand } from "./process.mjs";
+import { strerror } from "./text.mjs";
+
+/** Host-side limits of the exec host function (seconds, bytes). */
+export const EXEC_LIMITS = Object.freeze({ defaultTimeout: 30.0, maxTimeout: 30.0, maxOutput: 10 << 20 });
+
+/** The error for a request the plugin was not granted (`rule` needed); nothing was done. */
+export function denial(rule) {
+  return errorDetail(
+    "capability",
+    rule,
+    `the plugin was not granted ${rule}, so nothing was done. If the plugin should have it, run it with ` +
+      `\`--grant ${rule}\` (after reviewing why it needs it).`,
+    { details: { rule } },
+  );
+}
+
+const invalid = (message) => errorDetail("validation", "INVALID_REQUEST", message);
+const execFailure = (error) => create(ExecResponseSchema, { error, exitCode: -1 });
+
+/** Host handlers for one plugin call: one async method per Host rpc (the generated jsName). */
+export class CallHandlers {
+  constructor({ pluginName, requestId, policy, callDeadline, caBundle, execLimits = EXEC_LIMITS, maxHttpBody, verbose }) {
+    Object.assign(this, { pluginName, requestId, policy, callDeadline, execLimits, maxHttpBody, verbose });
+    this.tlsOptions = clientOptions(caBundle);
+    this.ended = new AbortController();
+  }
+
+  /** Ends the call: commands still running are killed (with their process groups). */
+  close() {
+    this.ended.abort();
+  }
+
+  get net() {
+    return { tlsOptions: this.tlsOptions, callDeadline: this.callDeadline, maxBody: this.maxHttpBody };
+  }
+
+  /** Runs a granted command; anything else is refused before it starts. */
+  async execCommand(request) {
+    if (!request.command) return execFailure(invalid("ExecRequest.command is empty; name the program to run."));
+    if (request.context?.canceled) {
+      const message = "the plugin gave up before the command started";
+      return execFailure(errorDetail("timeout", "CANCELED", message, { isTimeout: true }));
+    }
+    const resolved = resolveCommand(request.command);
+    if (this.policy.exec(request.command) === null) return execFailure(denial(`exec:${resolved ?? request.command}`));
+    const allowed = [...GATED].filter((name) => this.policy.env(name) !== null);
+    let hardened;
+    try {
+      hardened = hardenEnvironment(request.env, allowed);
+    } catch (error) {
+      if (error instanceof EnvironmentEntryError) return execFailure(invalid(error.message));
+      throw error;
+    }
+    if (hardened.dropped.length) {
+      process.stderr.write(`[${this.pluginName}] WARNING not passed to ${request.command}: ${hardened.dropped.join(", ")}\n`);
+    }
+    let workdir;
+    let scratch = null;
+    if (request.dir) {
+      if (this.policy.fs(request.dir) === null) return execFailure(denial(`fs:read:${normalisePath(request.dir)}`));
+      workdir = normalisePath(request.dir);
+      let isDir = false;
+      try {
+        isDir = statSync(workdir).isDirectory();
+      } catch {
+        isDir = false;
+      }
+      if (!isDir) {
+        const message = `the working directory ${workdir} does not exist`;
+        return execFailure(errorDetail("exec", "EXECUTION_FAILED", message, { isNotFound: true }));
+      }
+    } else {
+      scratch = mkdtempSync(path.join(tmpdir(), "reglet-exec-"));
+      workdir = scratch;
+    }
+    const limits = this.execLimits;
+    const timeout = effectiveTimeout(request.timeoutMs, limits.defaultTimeout, request.context, {
+      cap: limits.maxTimeout,
+      callDeadline: this.callDeadline,
+    });
+    try {
+      const outcome = await runCommand([resolved, ...request.args], {
+        cwd: workdir,
+        env: hardened.env,
+        timeout,
+        maxOutput: limits.maxOutput,
+        signal: this.ended.signal,
+      });
+      return create(ExecResponseSchema, { ...outcome, durationMs: BigInt(outcome.durationMs) });
+    } catch (error) {
+      const message = `${resolved} could not be started: ${strerror(error)}`;
+      return execFailure(errorDetail("exec", "EXECUTION_FAILED", message));
+    } finally {
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /** lstat/stat of a path under an fs read grant; a missing path is exists=false, not an error. */
+  async fsStat(request) {
+    if (!request.path) return create(FsStatResponseSchema, { error: invalid("FsStatRequest.path is empty; name the path to examine.") });
+    const followSymlinks = request.followSymlinks;
+    const checked = normalisePath(request.path, { followSymlinks });
+    if (this.policy.fs(checked, { followSymlinks }) === null) {
+      return create(FsStatResponseSchema, { error: denial(`fs:read:${checked}`) });
+    }
+    let info;
+    try {
+      info = (followSymlinks ? statSync : lstatSync)(checked, { bigint: true });
+    } catch (error) {
+      if (error.code === "ENOENT") return create(FsStatResponseSchema, { exists: false });
+      const message = `${checked} cannot be examined: ${strerror(error)}`;
+      return create(FsStatResponseSchema, { error: errorDetail("internal", "STAT_FAILED", message) });
+    }
+    const isSymlink = info.isSymbolicLink();
+    // Python reads st_mtime as a float and keeps microseconds: round the same way.
+    const micros = (info.mtimeNs + 500n) / 1000n;
+    return create(FsStatResponseSchema, {
+      exists: true,
+      isDir: info.isDirectory(),
+      isSymlink,
+      symlinkTarget: isSymlink ? readlinkSync(checked) : "",
+      size: info.size,
+      mode: Number(info.mode),
+      uid: Number(info.uid),
+      gid: Number(info.gid),
+      modTime: { ...timestampFromMs(Number(micros / 1000n)), nanos: Number(micros % 1000000n) * 1000 },
+    });
+  }
+
+  /** Resolves a granted name. */
+  dnsLookup(request) {
+    return dnsLookup(this.policy, request, this.net);
+  }
+
+  /** Performs a granted HTTP(S) request. */
+  httpRequest(request) {
+    return httpRequest(this.policy, request, this.net);
+  }
+
+  /** Opens a granted TCP (or TLS) connection. */
+  tcpConnect(request) {
+    return tcpConnect(this.policy, request, this.net);
+  }
+
+  /** Greets a granted SMTP server. */
+  smtpConnect(request) {
+    return smtpConnect(this.policy, request, this.net);
+  }
+
+  /** Forwards a record to the host's log. */
+  async log(request) {
+    forwardLog(this.pluginName, this.requestId, request, this.verbose);
+    return create(LogResponseSchema, {});
+  }
+}
