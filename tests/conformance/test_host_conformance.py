@@ -31,6 +31,7 @@ from conformance.match import mismatches
 from conformance.runner import Outcome, Servers, cli_arguments, problems, process_limit, report, serve
 from reglet_abi._rpc import decode_frame
 from reglet_abi.reglet.v1 import services
+from reglet_sdk.host.compile_cache import CompileCache
 
 pytestmark = pytest.mark.component
 
@@ -154,7 +155,7 @@ def roundtrip_problems(case: Case, wasm: Path) -> list[str]:
     """Every frame that differs from the vectors, in either direction."""
     vectors = ROOT / case.vectors
     engine = Engine()
-    component_ = Component.from_file(engine, str(wasm))
+    component_, _ = CompileCache(cache_root() / "compiled", "plain-engine").load(engine, wasm.read_bytes())
     found = []
     for method in services.PLUGIN.methods:
         recorder = FrameRecorder(vectors)
