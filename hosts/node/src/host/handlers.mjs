@@ -18,11 +18,22 @@ import { httpRequest } from "./net/http.mjs";
 import { smtpConnect } from "./net/smtp.mjs";
 import { tcpConnect } from "./net/tcp.mjs";
 import { clientOptions } from "./net/tls.mjs";
-import { EnvironmentEntryError, GATED, hardenEnvironment, runCommand } from "./process.mjs";
+import { EnvironmentEntryError, EnvironmentRefused, hardenEnvironment, runCommand } from "./process.mjs";
 import { strerror } from "./text.mjs";
 
 /** Host-side limits of the exec host function (seconds, bytes). */
 export const EXEC_LIMITS = Object.freeze({ defaultTimeout: 30.0, maxTimeout: 30.0, maxOutput: 10 << 20 });
+
+/**
+ * `p` as the plugin gave it, normalised on its text alone (as reglet_sdk.host.policy.lexical_path): a
+ * denial names this, so it tells the plugin nothing about the host's files (no symlink resolved, no
+ * search path consulted); the decision itself is taken on the resolved path.
+ */
+export function lexicalPath(p) {
+  let normal = path.posix.normalize(p);
+  if (normal.length > 1 && normal.endsWith("/")) normal = normal.slice(0, -1);
+  return normal.startsWith("//") ? `/${normal.replace(/^\/+/, "")}` : normal;
+}
 
 /** The error for a request the plugin was not granted (`rule` needed); nothing was done. */
 export function denial(rule) {
@@ -63,22 +74,23 @@ export class CallHandlers {
       return execFailure(errorDetail("timeout", "CANCELED", message, { isTimeout: true }));
     }
     const resolved = resolveCommand(request.command);
-    if (this.policy.exec(request.command) === null) return execFailure(denial(`exec:${resolved ?? request.command}`));
-    const allowed = [...GATED].filter((name) => this.policy.env(name) !== null);
-    let hardened;
+    if (this.policy.exec(request.command) === null) return execFailure(denial(`exec:${lexicalPath(request.command)}`));
+    let environment;
     try {
-      hardened = hardenEnvironment(request.env, allowed);
+      environment = hardenEnvironment(request.env, (name) => this.policy.env(name) !== null);
     } catch (error) {
       if (error instanceof EnvironmentEntryError) return execFailure(invalid(error.message));
+      if (error instanceof EnvironmentRefused) {
+        process.stderr.write(`[${this.pluginName}] WARNING refused to run ${request.command}: ${error.message}\n`);
+        const message = `the command's environment was refused: ${error.message}`;
+        return execFailure(errorDetail("validation", "ENV_NOT_ALLOWED", message));
+      }
       throw error;
-    }
-    if (hardened.dropped.length) {
-      process.stderr.write(`[${this.pluginName}] WARNING not passed to ${request.command}: ${hardened.dropped.join(", ")}\n`);
     }
     let workdir;
     let scratch = null;
     if (request.dir) {
-      if (this.policy.fs(request.dir) === null) return execFailure(denial(`fs:read:${normalisePath(request.dir)}`));
+      if (this.policy.fs(request.dir) === null) return execFailure(denial(`fs:read:${lexicalPath(request.dir)}`));
       workdir = normalisePath(request.dir);
       let isDir = false;
       try {
@@ -102,7 +114,7 @@ export class CallHandlers {
     try {
       const outcome = await runCommand([resolved, ...request.args], {
         cwd: workdir,
-        env: hardened.env,
+        env: environment,
         timeout,
         maxOutput: limits.maxOutput,
         signal: this.ended.signal,
@@ -122,7 +134,7 @@ export class CallHandlers {
     const followSymlinks = request.followSymlinks;
     const checked = normalisePath(request.path, { followSymlinks });
     if (this.policy.fs(checked, { followSymlinks }) === null) {
-      return create(FsStatResponseSchema, { error: denial(`fs:read:${checked}`) });
+      return create(FsStatResponseSchema, { error: denial(`fs:read:${lexicalPath(request.path)}`) });
     }
     let info;
     try {

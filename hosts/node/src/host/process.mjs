@@ -7,39 +7,71 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 
-const ALWAYS_DROPPED_PREFIXES = ["LD_", "DYLD_"];
-const ALWAYS_DROPPED = new Set(["IFS", "LOCPATH", "BASH_ENV", "ENV"]);
-/** Variables that change which code runs: passed to a command only when an env rule names them. */
-export const GATED = new Set([
-  ...["PATH", "HOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "NODE_OPTIONS", "NODE_PATH"],
-  ...["RUBYLIB", "PERL5LIB", "LUA_PATH", "LUA_CPATH", "CDPATH", "PS4"],
-]);
+// The environment is an allow-list, as reglet_sdk/host/exec.py: a variable passes when an env rule
+// grants it, or it is in the safe set with a plain value; anything else is refused and nothing runs.
+const NEVER_PASSED_PREFIXES = ["LD_", "DYLD_", "BASH_FUNC_"];
+/** Variables that make the loader or the shell run other code: refused even when an env rule matches. */
+const NEVER_PASSED = new Set(["IFS", "LOCPATH", "BASH_ENV", "ENV"]);
+/** A locale name or a LANGUAGE list: no `/`, so never a path. */
+const LOCALE_VALUE = /^[A-Za-z0-9_.@:+-]*$/;
+/** A zone name or a POSIX rule: never an absolute path or `..`, so never a file of the plugin's choosing. */
+const ZONE_VALUE = /^(?!:?\/)(?!.*\.\.)[A-Za-z0-9_.+,<>:/-]*$/;
+const SAFE_SET = "LANG, LANGUAGE, LC_* (locale names) and TZ (a zone name or POSIX rule)";
 export const EXIT_TIMEOUT = -1;
 const GRACE_AFTER_EXIT_MS = 200; // to collect output still in the pipes once the command has exited
 
 /** A request's environment entry is not KEY=VALUE. */
 export class EnvironmentEntryError extends Error {}
 
-/** The environment a command gets, and the names dropped (with why), from KEY=VALUE entries. */
-export function hardenEnvironment(entries, allowed) {
-  const granted = new Set(allowed);
+/** A request's environment names variables the command may not get (nothing runs). */
+export class EnvironmentRefused extends Error {}
+
+function safeWithoutGrant(name, value) {
+  if (name === "LANG" || name === "LANGUAGE" || /^LC_[A-Za-z]+$/.test(name)) return LOCALE_VALUE.test(value);
+  if (name === "TZ") return ZONE_VALUE.test(value);
+  return false;
+}
+
+const shown = (name) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : JSON.stringify(name.slice(0, 60)).replaceAll('"', "'"));
+
+function refusal(needsGrant, never) {
+  const problems = [];
+  if (needsGrant.length) {
+    const listed = needsGrant.slice(0, 8).concat(needsGrant.length > 8 ? [`${needsGrant.length - 8} more`] : []);
+    const rules = needsGrant.slice(0, 8).map((name) => `env:${name}`).join(", ");
+    problems.push(
+      `${listed.join(", ")} may not be passed to commands: without a grant a command gets only ${SAFE_SET}; ` +
+        `grant ${rules} to allow ${needsGrant.length === 1 ? "it" : "them"}`,
+    );
+  }
+  if (never.length) {
+    const one = never.length === 1;
+    problems.push(
+      `${never.slice(0, 8).join(", ")} never ${one ? "reaches" : "reach"} a command (loader and shell variables ` +
+        `run other code); no grant allows ${one ? "it" : "them"}`,
+    );
+  }
+  return new EnvironmentRefused(`${problems.join("; ")}. Nothing was run.`);
+}
+
+/** The environment a command gets from KEY=VALUE entries; `granted(name)` says whether an env rule covers it. */
+export function hardenEnvironment(entries, granted) {
   const env = {};
-  const dropped = [];
+  const needsGrant = [];
+  const never = [];
   for (const entry of entries) {
     const at = entry.indexOf("=");
     const name = at === -1 ? "" : entry.slice(0, at);
     if (at === -1 || !name || entry.includes("\0")) {
       throw new EnvironmentEntryError(`environment entry '${entry.slice(0, 60)}' is not KEY=VALUE`);
     }
-    if (ALWAYS_DROPPED_PREFIXES.some((p) => name.startsWith(p)) || ALWAYS_DROPPED.has(name)) {
-      dropped.push(`${name} (never passed to commands)`);
-    } else if (GATED.has(name) && !granted.has(name)) {
-      dropped.push(`${name} (needs env:${name})`);
-    } else {
-      env[name] = entry.slice(at + 1);
-    }
+    const value = entry.slice(at + 1);
+    if (NEVER_PASSED_PREFIXES.some((p) => name.startsWith(p)) || NEVER_PASSED.has(name)) never.push(shown(name));
+    else if (granted(name) || safeWithoutGrant(name, value)) env[name] = value;
+    else needsGrant.push(shown(name));
   }
-  return { env, dropped };
+  if (needsGrant.length || never.length) throw refusal(needsGrant, never);
+  return env;
 }
 
 class Capped {

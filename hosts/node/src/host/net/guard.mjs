@@ -20,12 +20,12 @@ export class NetworkRefusal extends Error {
 const bracket = (host) => (host.includes(":") ? `[${host}]` : host);
 
 /** The capability error for a host:port no rule grants. */
-export function denialDetail(host, port, verb = "sent") {
+export function denialDetail(host, port) {
   const rule = `network:${bracket(host)}:${port}`;
   return errorDetail(
     "capability",
     rule,
-    `the plugin was not granted ${rule}, so nothing was ${verb}. If the plugin should have it, run it with ` +
+    `the plugin was not granted ${rule}, so nothing was done. If the plugin should have it, run it with ` +
       `\`--grant ${rule}\` (after reviewing why it needs it).`,
     { details: { rule } },
   );
