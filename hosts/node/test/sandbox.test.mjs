@@ -83,10 +83,14 @@ test("exec timeout kills the whole process group", async () => {
   assert.equal(existsSync(marker), false, "a child of the timed-out command ran on");
 });
 
-test("exec passes only hardened environment entries", async () => {
-  const env = ["LD_PRELOAD=/tmp/evil.so", "PATH=/tmp", "GREETING=hi"];
-  const run = await checkData(probe, { op: "exec", command: "/usr/bin/env", env }, ["exec:/usr/bin/env"]);
+test("exec environment is an allow-list: granted names and the safe set pass, anything else is refused", async () => {
+  const granted = ["exec:/usr/bin/env", "env:GREETING"];
+  const run = await checkData(probe, { op: "exec", command: "/usr/bin/env", env: ["GREETING=hi", "LANG=C"] }, granted);
   const lines = get(data(run), "stdout").trim().split("\n").sort();
-  assert.deepEqual(lines, ["GREETING=hi"]);
-  assert.match(run.stderr, /not passed to \/usr\/bin\/env: LD_PRELOAD \(never passed to commands\), PATH \(needs env:PATH\)/);
+  assert.deepEqual(lines, ["GREETING=hi", "LANG=C"]);
+  const env = ["LD_PRELOAD=/tmp/evil.so", "PATH=/tmp", "GREETING=hi"];
+  const refused = await checkData(probe, { op: "exec", command: "/usr/bin/env", env }, granted);
+  assert.equal(get(data(refused), "type"), "validation");
+  assert.equal(get(data(refused), "code"), "ENV_NOT_ALLOWED");
+  assert.match(run.stderr + refused.stderr, /refused to run \/usr\/bin\/env: PATH may not be passed to commands/);
 });
