@@ -132,5 +132,5 @@ class CallThreads:
                     self._stuck -= 1
             if call.abandoned:
                 _count(-1)
-                logger.warning("%s: a stuck call ended after %.1f s", call.name, time.monotonic() - call.started)
+                logger.info("%s: a stuck call ended after %.1f s", call.name, time.monotonic() - call.started)
             call.done.set()
