@@ -114,7 +114,7 @@ class CallThreads:
             call.abandoned = True
             self._stuck += 1
             stuck = self._stuck
-        _count(1)
+            _count(1)  # under the lock: the worker's decrement cannot come first
         logger.log(
             level, "%s: %s; the host stopped waiting for it (%d stuck, at most %d)", call.name, why, stuck, self.limit
         )
@@ -130,7 +130,7 @@ class CallThreads:
                 call.finished = True
                 if call.abandoned:
                     self._stuck -= 1
+                    _count(-1)
             if call.abandoned:
-                _count(-1)
-                logger.warning("%s: a stuck call ended after %.1f s", call.name, time.monotonic() - call.started)
+                logger.info("%s: a stuck call ended after %.1f s", call.name, time.monotonic() - call.started)
             call.done.set()

@@ -251,6 +251,7 @@ class Host:
         )
         self._ticker = _EpochTicker(self.engine, self.config.epoch_tick)
         self._calls = CallThreads(self.config.max_stuck_calls)
+        self._longest_limit = self.config.timeout  # the longest time limit any call was given
 
     def __enter__(self) -> Host:
         return self
@@ -259,8 +260,15 @@ class Host:
         self.close()
 
     def close(self) -> None:
-        """Stops the host's background timer thread (calls still stuck have passed their deadline already)."""
+        """Stops the host's background timer thread.
+
+        A call still stuck (one whose wait was interrupted may not have reached its deadline yet) must
+        still trap when it wakes: the epoch is moved past every deadline a call of this host can have.
+        """
         self._ticker.stop()
+        if self._calls.stuck:
+            for _ in range(math.ceil(self._longest_limit / self.config.epoch_tick) + 1):
+                self.engine.increment_epoch()
 
     @property
     def stuck_calls(self) -> int:
@@ -394,6 +402,7 @@ class Host:
         and no longer, even while the plugin is blocked in a system call such as sleep.
         """
         limit = self.config.timeout if timeout is None else timeout
+        self._longest_limit = max(self._longest_limit, limit)
         refused = self._calls.refusal()
         if refused is not None:
             logger.warning("%s: call refused: %s", plugin.name, refused)
