@@ -9,7 +9,7 @@ import path from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ExecResponseSchema, FsStatResponseSchema, LogResponseSchema } from "../abi/messages.mjs";
-import { errorDetail } from "../abi/frames.mjs";
+import { errorDetail, errorResponse } from "../abi/frames.mjs";
 import { normalisePath, resolveCommand } from "../policy/paths.mjs";
 import { effectiveTimeout } from "./deadlines.mjs";
 import { forwardLog } from "./log.mjs";
@@ -57,6 +57,26 @@ export class CallHandlers {
     this.ended = new AbortController();
   }
 
+  /**
+   * Answers `request` with the host function of `method`, or with a `timeout` error when the plugin
+   * marked the request canceled or the call is past its deadline: then nothing is done (no query, no
+   * connection, no file examined, no record logged), as reglet_sdk/host/handlers.py.
+   */
+  async call(method, request) {
+    let code;
+    let reason;
+    if (request.context?.canceled) {
+      [code, reason] = ["CANCELED", "the plugin canceled the request; nothing was done"];
+    } else if (this.callDeadline !== undefined && performance.now() >= this.callDeadline) {
+      [code, reason] = ["TIMEOUT", "the plugin call is past its deadline; nothing was done"];
+    } else {
+      return this[method.jsName](request);
+    }
+    const response = errorResponse(method, "timeout", code, `${method.service}.${method.name}: ${reason}.`);
+    response.error.isTimeout = true;
+    return response;
+  }
+
   /** Ends the call: commands still running are killed (with their process groups). */
   close() {
     this.ended.abort();
@@ -69,10 +89,6 @@ export class CallHandlers {
   /** Runs a granted command; anything else is refused before it starts. */
   async execCommand(request) {
     if (!request.command) return execFailure(invalid("ExecRequest.command is empty; name the program to run."));
-    if (request.context?.canceled) {
-      const message = "the plugin gave up before the command started";
-      return execFailure(errorDetail("timeout", "CANCELED", message, { isTimeout: true }));
-    }
     const resolved = resolveCommand(request.command);
     if (this.policy.exec(request.command) === null) return execFailure(denial(`exec:${lexicalPath(request.command)}`));
     let environment;

@@ -37,7 +37,7 @@ function trapDetail(trap) {
 function serveHostCalls(port, control, handlers, maxRequestBytes) {
   serveCalls(port, control, (rpc, frame) => {
     const method = HOST_METHODS.get(rpc); // the worker only sends names from this table
-    return callFramed(method, (request) => handlers[rpc](request), frame, { maxRequestBytes });
+    return callFramed(method, (request) => handlers.call(method, request), frame, { maxRequestBytes });
   });
 }
 
