@@ -14,7 +14,7 @@ const plugins = {};
 const TIMING = new Set(["response_time_ms", "query_time_ms", "duration_ms", "local_addr", "timestamp", "metadata", "request_id", "Date"]);
 
 before(async () => {
-  for (const name of ["http", "dns", "tcp", "smtp"]) plugins[name] = buildPlugin(`examples/${name}`);
+  for (const name of ["http", "dns", "tcp", "smtp", "tls_check"]) plugins[name] = buildPlugin(`examples/${name}`);
   servers = await startServers();
 });
 after(() => servers.close());
@@ -104,6 +104,28 @@ test("TCP: plain, TLS with certificate details, refused, denied", async () => {
   const denied = await bothHosts("tcp", { host: "127.0.0.1", port: servers.ports.tcp }, ["network:127.0.0.1:1"]);
   assert.equal(get(denied, "error", "code"), local("tcp"));
   assert.equal(servers.counts.tcp, before);
+});
+
+test("TLS inspection: tls_check reports expired, untrusted and wrong-name certificates as failures with data", async () => {
+  const trustCa = ["--ca-bundle", servers.caFile];
+  const check = (name, extra = trustCa) =>
+    bothHosts("tls_check", { target_host: "127.0.0.1", target_port: servers.ports[name], min_days: 30 }, [local(name)], extra);
+  const valid = await check("tls");
+  assert.equal(get(valid, "status"), "success");
+  assert.equal(get(valid, "data", "verified"), true);
+  const expired = await check("tlsExpired");
+  assert.equal(get(expired, "status"), "failure");
+  assert.equal(get(expired, "data", "verification_code"), "EXPIRED");
+  assert.equal(get(expired, "data", "verification_error"), "certificate has expired");
+  assert.ok(get(expired, "data", "days_remaining") < 0n);
+  assert.equal(get(expired, "data", "compliant"), false);
+  const untrusted = await check("tls", []);
+  assert.equal(get(untrusted, "data", "verification_code"), "UNTRUSTED");
+  assert.equal(get(untrusted, "data", "verification_error"), "unable to get local issuer certificate");
+  const wrongHost = await check("tlsWrongHost");
+  assert.equal(get(wrongHost, "data", "verification_code"), "NAME_MISMATCH");
+  assert.equal(get(wrongHost, "data", "verification_error"), "IP address mismatch, certificate is not valid for '127.0.0.1'.");
+  assert.ok(get(wrongHost, "data", "days_remaining") > 300n);
 });
 
 test("SMTP: plain banner and extensions, STARTTLS, implicit TLS", async () => {
