@@ -59,7 +59,6 @@ class LocalCA:
             not_after=now + datetime.timedelta(days=days),
         )
 
-
     def expired_leaf(self, days_ago: int = 5) -> trustme.LeafCert:
         """A localhost certificate from this CA that expired `days_ago` days ago."""
         now = datetime.datetime.now(datetime.UTC)

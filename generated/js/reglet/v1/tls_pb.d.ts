@@ -128,9 +128,11 @@ export declare type TlsInfo = Message<"reglet.v1.TlsInfo"> & {
   verified: boolean;
 
   /**
-   * Why verification failed, as OpenSSL words it, e.g. "certificate has expired", "self-signed
-   * certificate", "unable to get local issuer certificate", "Hostname mismatch, certificate is not
-   * valid for 'example.com'.". Empty when verified. For people; checks compare verification_code.
+   * Why verification failed, in the host's TLS library's words (OpenSSL's), e.g. "certificate has
+   * expired", "self-signed certificate", "unable to get local issuer certificate", "Hostname
+   * mismatch, certificate is not valid for 'example.com'.". Empty when verified. For people: the
+   * wording may differ between hosts and library versions; checks compare verification_code. When a
+   * certificate has several problems, the first one the library found.
    *
    * @generated from field: string verification_error = 7;
    */

@@ -1839,9 +1839,11 @@ class TlsInfo(betterproto2.Message):
 
     verification_error: "str" = betterproto2.field(7, betterproto2.TYPE_STRING)
     """
-    Why verification failed, as OpenSSL words it, e.g. "certificate has expired", "self-signed
-    certificate", "unable to get local issuer certificate", "Hostname mismatch, certificate is not
-    valid for 'example.com'.". Empty when verified. For people; checks compare verification_code.
+    Why verification failed, in the host's TLS library's words (OpenSSL's), e.g. "certificate has
+    expired", "self-signed certificate", "unable to get local issuer certificate", "Hostname
+    mismatch, certificate is not valid for 'example.com'.". Empty when verified. For people: the
+    wording may differ between hosts and library versions; checks compare verification_code. When a
+    certificate has several problems, the first one the library found.
     """
 
     verification_code: "str" = betterproto2.field(8, betterproto2.TYPE_STRING)
