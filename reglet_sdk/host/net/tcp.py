@@ -86,8 +86,11 @@ def _handshake(
     finally:
         sock.close()
     again = connect(dataclasses.replace(destination, addresses=(peer,)), until)
-    with inspection_context().wrap_socket(again, server_hostname=server_name) as secure:
-        return session_info(secure, server_name, failure)
+    try:
+        with inspection_context().wrap_socket(again, server_hostname=server_name) as secure:
+            return session_info(secure, server_name, failure)
+    finally:
+        again.close()  # a no-op once the TLS socket took it over; closes it if wrapping failed early
 
 
 def _tls_error(exc: OSError, address: str, timeout: float) -> ErrorDetailMessage:
