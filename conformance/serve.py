@@ -1,7 +1,9 @@
 """`python -m conformance.serve`: the local servers every conformance runner uses, in one process.
 
 It starts the servers of `reglet_sdk.testing.servers` on 127.0.0.1 (HTTP, HTTPS, DNS, plain and TLS
-TCP listeners, a listener that never answers, SMTP plain / STARTTLS / implicit TLS), a throw-away CA
+TCP listeners, TLS listeners and an HTTPS server with bad certificates (`tls_expired`, `https_expired`,
+`tls_wrong_host`, `tls_self_signed`), a listener that never answers, SMTP plain / STARTTLS / implicit
+TLS), a throw-away CA
 and a folder of fixture files, then prints one JSON line describing them (the placeholders cases
 use: `{http.port}`, `{ca_bundle}`, `{files.dir}`, ...) and serves until its standard input closes,
 it receives SIGTERM or SIGINT, or `--lifetime` seconds pass. A control server answers
@@ -91,6 +93,10 @@ def running_servers(workdir: Path) -> Iterator[dict[str, Any]]:
             "dns": stack.enter_context(dns_server()),
             "tcp": stack.enter_context(tcp_listener()),
             "tls": stack.enter_context(tcp_listener(ca.server_context())),
+            "tls_expired": stack.enter_context(tcp_listener(ca.server_context(ca.expired_leaf(5)))),
+            "https_expired": stack.enter_context(http_server(ca.server_context(ca.expired_leaf(5)))),
+            "tls_wrong_host": stack.enter_context(tcp_listener(ca.server_context(ca.wrong_host_leaf()))),
+            "tls_self_signed": stack.enter_context(tcp_listener(ca.server_context(ca.self_signed_leaf()))),
             "blackhole": stack.enter_context(tcp_listener(accept=False)),
             "smtp": stack.enter_context(smtp_server()),
             "smtp_starttls": stack.enter_context(smtp_server(starttls=ca.server_context())),

@@ -2,8 +2,10 @@
 
 The controls look at this repository's files, at local commands, and at TLS, HTTP and TCP servers
 this script starts on 127.0.0.1 (certificates from a throw-away CA); nothing leaves the machine.
-Each control runs in a fresh sandbox with only the grants it lists. One control is expected to fail
-(a certificate that expires in 10 days), to show what a finding looks like. The ABI round trip of
+Each control runs in a fresh sandbox with exactly the minimum grants its example needs
+(MINIMUM_GRANTS, the table of the README's "Examples" section; a test keeps the two equal), except
+the controls that show a refusal. Two controls are expected to fail (a certificate that expires in
+10 days, one that expired 5 days ago), to show what a finding looks like. The ABI round trip of
 examples/abi_roundtrip closes the report.
 
     python examples/run.py                  # progress on stderr, a table on stdout
@@ -23,6 +25,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from reglet_sdk.host import Host, HostConfig, NetworkSettings
 from reglet_sdk.results import Result
@@ -34,58 +37,86 @@ REPO = EXAMPLES.parent
 OUT = REPO / ".cache" / "examples"
 
 
+MINIMUM_GRANTS: dict[str, list[str]] = {
+    "hello": [],
+    "file": ["fs:read:{path}"],
+    "command": ["exec:{command}"],
+    "dns": ["network:{hostname}:53", "network:{nameserver}"],
+    "http": ["network:{url_host}:{url_port}"],
+    "tcp": ["network:{host}:{port}"],
+    "smtp": ["network:{host}:{port}"],
+    "tls_check": ["network:{target_host}:{target_port}"],
+}
+"""The fewest grants each example plugin needs, as templates over its config (`url_host`/`url_port`
+are the URL's; a template naming a field the config leaves out is not needed). The README's
+"Examples" table lists the same templates."""
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def minimum_grants(plugin: str, config: dict[str, Any]) -> list[str]:
+    """MINIMUM_GRANTS of `plugin` filled in from `config`."""
+    values = dict(config)
+    if "url" in config:
+        parts = urlsplit(config["url"])
+        values.update(url_host=parts.hostname, url_port=parts.port or _DEFAULT_PORTS.get(parts.scheme, 0))
+    grants = []
+    for template in MINIMUM_GRANTS[plugin]:
+        try:
+            grants.append(template.format(**values))
+        except KeyError:
+            continue  # an optional field (e.g. dns's nameserver) the config does not set
+    return grants
+
+
 @dataclass(frozen=True)
 class Control:
-    """One line of the report."""
+    """One line of the report: by default granted exactly its plugin's minimum grants."""
 
     title: str
     plugin: str
     config: dict[str, Any]
-    grants: list[str]
     expect: str = "success"
+    refused_grants: list[str] | None = None
+    """For a control that shows a refusal: the grants it gets instead of the ones it would need."""
+
+    @property
+    def grants(self) -> list[str]:
+        """What this control is granted."""
+        if self.refused_grants is not None:
+            return self.refused_grants
+        return minimum_grants(self.plugin, self.config)
 
 
-def controls(tls_ok: int, tls_expiring: int, web: int) -> list[Control]:
+def controls(tls_ok: int, tls_expiring: int, tls_expired: int, web: int) -> list[Control]:
     """The report's controls, against the servers started for it."""
+    readme = str(REPO / "README.md")
     return [
-        Control("README.md exists", "file", {"path": str(REPO / "README.md")}, [f"fs:read:{REPO}/**"]),
-        Control(
-            "pyproject.toml is hashed",
-            "file",
-            {"path": str(REPO / "pyproject.toml"), "hash": True},
-            [f"fs:read:{REPO}/**"],
-        ),
-        Control("/etc/shadow without a grant", "file", {"path": "/etc/shadow"}, [f"fs:read:{REPO}/**"], expect="error"),
-        Control(
-            "kernel name via uname", "command", {"command": "/usr/bin/uname", "args": ["-s"]}, ["exec:/usr/bin/uname"]
-        ),
-        Control("a shell line needs /bin/sh", "command", {"run": "echo hi"}, ["exec:/usr/bin/uname"], expect="error"),
-        Control(
-            "web server answers 200",
-            "http",
-            {"url": f"http://127.0.0.1:{web}/ok", "expected_status": 200},
-            [f"network:127.0.0.1:{web}"],
-        ),
+        Control("README.md exists", "file", {"path": readme}),
+        Control("pyproject.toml is hashed", "file", {"path": str(REPO / "pyproject.toml"), "hash": True}),
+        Control("/etc/shadow is not README.md", "file", {"path": "/etc/shadow"}, "error", [f"fs:read:{readme}"]),
+        Control("kernel name via uname", "command", {"command": "/usr/bin/uname", "args": ["-s"]}),
+        Control("a shell line needs /bin/sh", "command", {"run": "echo hi"}, "error", ["exec:/usr/bin/uname"]),
+        Control("web server answers 200", "http", {"url": f"http://127.0.0.1:{web}/ok", "expected_status": 200}),
         Control(
             "TLS 1.3 on the local listener",
             "tcp",
             {"host": "localhost", "port": tls_ok, "tls": True, "expected_tls_version": "TLSv1.3"},
-            [f"network:localhost:{tls_ok}"],
         ),
-        Control(
-            "certificate valid for 30+ days",
-            "tls_check",
-            {"target_host": "localhost", "target_port": tls_ok},
-            [f"network:localhost:{tls_ok}"],
-        ),
+        Control("certificate valid for 30+ days", "tls_check", {"target_host": "localhost", "target_port": tls_ok}),
         Control(
             "expiring certificate is found",
             "tls_check",
             {"target_host": "localhost", "target_port": tls_expiring},
-            [f"network:localhost:{tls_expiring}"],
-            expect="failure",
+            "failure",
         ),
-        Control("hello greets", "hello", {"name": "Ada"}, []),
+        Control(
+            "expired certificate is found",
+            "tls_check",
+            {"target_host": "localhost", "target_port": tls_expired},
+            "failure",
+        ),
+        Control("hello greets", "hello", {"name": "Ada"}),
     ]
 
 
@@ -124,11 +155,12 @@ def main(argv: list[str] | None = None) -> int:
         ca = make_ca(Path(stack.enter_context(tempfile.TemporaryDirectory())))
         tls_ok = stack.enter_context(tcp_listener(ca.server_context()))
         tls_expiring = stack.enter_context(tcp_listener(ca.server_context(ca.expiring_leaf(10))))
+        tls_expired = stack.enter_context(tcp_listener(ca.server_context(ca.expired_leaf(5))))
         web = stack.enter_context(http_server())
         host = stack.enter_context(Host(HostConfig(network=NetworkSettings(ca_bundle=ca.bundle))))
         plugins = {name: host.load(path) for name, path in wasm.items()}
         rows = []
-        checks = controls(tls_ok.port, tls_expiring.port, web.port)
+        checks = controls(tls_ok.port, tls_expiring.port, tls_expired.port, web.port)
         for i, control in enumerate(checks, 1):
             print(f"[{i}/{len(checks)}] {control.title} ...", file=sys.stderr, flush=True)
             plugin = plugins[control.plugin]

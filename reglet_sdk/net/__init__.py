@@ -5,9 +5,11 @@ host's ErrorDetail (CapabilityError when not granted, HostTimeoutError, NotFound
 and takes an injected port (`resolver=`, `client=`, `dialer=`) so unit tests run natively.
 
 `from reglet_sdk.net import dns`, or `from reglet_sdk import net` and `net.dns.lookup_txt(...)`; the
-built-in plugins' ready-made checks are in `reglet_sdk.net.checks`.
+built-in plugins' ready-made checks are in `reglet_sdk.net.checks`. `TlsDetails` (with the
+`CertificateInfo` of the peer) is what `tcp`, `smtp` and `http` report about a TLS session.
 """
 
 from reglet_sdk.net import dns, http, smtp, tcp
+from reglet_sdk.net._common import CertificateInfo, TlsDetails
 
-__all__ = ["dns", "http", "smtp", "tcp"]
+__all__ = ["CertificateInfo", "TlsDetails", "dns", "http", "smtp", "tcp"]

@@ -37,6 +37,12 @@ class TlsDetails:
     server_name: str
     alpn_protocol: str
     certificate: CertificateInfo | None
+    verified: bool = True
+    """False only when asked for with verify=False and the certificate failed verification."""
+    verification_error: str = ""
+    """Why it failed, in OpenSSL's words (e.g. "certificate has expired"); empty when verified."""
+    verification_code: str = ""
+    """Why it failed, as a stable code: EXPIRED, NOT_YET_VALID, UNTRUSTED, NAME_MISMATCH or OTHER."""
 
     @classmethod
     def from_proto(cls, info: TlsInfo | None) -> TlsDetails | None:
@@ -60,6 +66,9 @@ class TlsDetails:
             )
             if cert is not None
             else None,
+            verified=info.verified,
+            verification_error=info.verification_error,
+            verification_code=info.verification_code,
         )
 
 

@@ -2,7 +2,8 @@
 
 Needs a network grant for the URL's host and port (and for every redirect hop's). Bodies are bytes,
 headers multi-valued; the host caps bodies at 10 MiB (`body_truncated`), verifies TLS 1.2+ and refuses
-private addresses unless a rule names them.
+private addresses unless a rule names them. `verify=False` sends the request even when the certificate
+fails verification, and `response.tls.verified` / `verification_error` say what was wrong.
 """
 
 from __future__ import annotations
@@ -105,10 +106,15 @@ def request(
     timeout: float | None = None,
     follow_redirects: bool = True,
     max_redirects: int = 10,
+    verify: bool = True,
     client: Client | None = None,
     ctx: Context | None = None,
 ) -> Response:
-    """Performs one request; raises CapabilityError, HostTimeoutError or NetworkError on failure."""
+    """Performs one request; raises CapabilityError, HostTimeoutError or NetworkError on failure.
+
+    With `verify=False` a certificate that fails verification does not stop the request; the response's
+    `tls.verified` is then False and `tls.verification_error` says why.
+    """
     payload = body.encode("utf-8") if isinstance(body, str) else (body or b"")
     message = HttpRequest(
         context=outgoing_context(ctx or context.current(), timeout),
@@ -119,6 +125,7 @@ def request(
         timeout_ms=budget_ms(timeout),
         follow_redirects=follow_redirects,
         max_redirects=max_redirects,
+        insecure_skip_verify=not verify,
     )
     response = (client or guest.host.http_request)(message)
     raise_for_error(response.error)

@@ -1,7 +1,10 @@
 """TCP (and TLS) connection checks through the host: `tcp.dial("example.com", 443, tls=True)`.
 
 The host connects, completes the TLS handshake when asked (TLS 1.2+, certificate verified, SNI =
-host), closes, and reports; the plugin never holds a socket.
+host), closes, and reports; the plugin never holds a socket. A certificate that fails verification
+is a NetworkError (TLS_ERROR) unless `verify=False`: then the handshake is completed anyway so the
+certificate can be inspected, and `connection.tls.verified` / `verification_error` /
+`verification_code` say what was wrong (grants and address checks apply unchanged).
 """
 
 from __future__ import annotations
@@ -37,11 +40,16 @@ def dial(
     *,
     tls: bool = False,
     server_name: str = "",
+    verify: bool = True,
     timeout: float | None = None,
     dialer: Dialer | None = None,
     ctx: Context | None = None,
 ) -> Connection:
-    """Connects (and handshakes); raises CapabilityError, HostTimeoutError or NetworkError on failure."""
+    """Connects (and handshakes); raises CapabilityError, HostTimeoutError or NetworkError on failure.
+
+    With tls and `verify=False`, a certificate that fails verification (expired, untrusted, wrong name)
+    is reported in `tls.verified` / `tls.verification_error` instead of raising NetworkError(TLS_ERROR).
+    """
     response = (dialer or guest.host.tcp_connect)(
         TcpRequest(
             context=outgoing_context(ctx or context.current(), timeout),
@@ -50,6 +58,7 @@ def dial(
             timeout_ms=budget_ms(timeout),
             tls=tls,
             server_name=server_name,
+            insecure_skip_verify=not verify,
         )
     )
     raise_for_error(response.error)

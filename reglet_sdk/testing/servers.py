@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import http.server
+import ipaddress
 import json
 import socket
 import ssl
@@ -25,6 +26,10 @@ import dns.message
 import dns.rcode
 import dns.rrset
 import trustme  # a test dependency: install reglet-sdk[dev]
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 LOCALHOST = "127.0.0.1"
 SERVER_TIMEOUT = 10.0  # no server thread blocks longer than this on one connection
@@ -53,6 +58,49 @@ class LocalCA:
             not_before=now - datetime.timedelta(days=1),
             not_after=now + datetime.timedelta(days=days),
         )
+
+    def expired_leaf(self, days_ago: int = 5) -> trustme.LeafCert:
+        """A localhost certificate from this CA that expired `days_ago` days ago."""
+        now = datetime.datetime.now(datetime.UTC)
+        return self.ca.issue_cert(
+            "localhost",
+            "127.0.0.1",
+            "::1",
+            not_before=now - datetime.timedelta(days=days_ago + 30),
+            not_after=now - datetime.timedelta(days=days_ago),
+        )
+
+    def wrong_host_leaf(self) -> trustme.LeafCert:
+        """A valid certificate from this CA for another name only (not localhost, 127.0.0.1 or ::1)."""
+        return self.ca.issue_cert("other.example.test")
+
+    @staticmethod
+    def unknown_ca_leaf() -> trustme.LeafCert:
+        """A localhost certificate from a CA nobody trusts (a new throw-away one)."""
+        return trustme.CA(organization_name="unknown CA").issue_cert("localhost", "127.0.0.1", "::1")
+
+    @staticmethod
+    def self_signed_leaf() -> trustme.LeafCert:
+        """A self-signed localhost certificate (its own issuer, valid for a year)."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+        now = datetime.datetime.now(datetime.UTC)
+        names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=365))
+            .add_extension(x509.SubjectAlternativeName(names), critical=False)
+            .sign(key, hashes.SHA256())
+        )
+        key_pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        return trustme.LeafCert(key_pem, cert.public_bytes(serialization.Encoding.PEM), [])
 
 
 def make_ca(directory: Path) -> LocalCA:

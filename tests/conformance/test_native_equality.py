@@ -70,7 +70,12 @@ def smtp(stack: ExitStack, tmp: Path) -> tuple[list[str], list[dict[str, Any]]]:
 
 
 def tls_check(stack: ExitStack, tmp: Path) -> tuple[list[str], list[dict[str, Any]]]:
-    return [], [{"target_host": "localhost", "target_port": 443}]  # not granted: the same capability error
+    # Neither host trusts the throw-away CA: the same UNTRUSTED finding with the certificate's data.
+    listener = stack.enter_context(tcp_listener(make_ca(tmp).server_context()))
+    return [f"network:localhost:{listener.port}"], [
+        {"target_host": "localhost", "target_port": 443},  # not granted: the same capability error
+        {"target_host": "localhost", "target_port": listener.port},
+    ]
 
 
 VOLATILE = ("_ms", "request_id", "local_addr", "Date")

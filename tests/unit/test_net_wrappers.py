@@ -31,7 +31,7 @@ from reglet_sdk.errors import CapabilityError, HostTimeoutError, NetworkError, N
 from reglet_sdk.host import NetworkSettings
 from reglet_sdk.host.handlers import CallHandlers
 from reglet_sdk.host.policy import as_policy
-from reglet_sdk.net import checks, dns, http, smtp, tcp
+from reglet_sdk.net import TlsDetails, checks, dns, http, smtp, tcp
 from reglet_sdk.testing.servers import LocalCA, http_server, make_ca
 
 RequestT = TypeVar("RequestT", bound=betterproto2.Message)
@@ -139,6 +139,29 @@ def test_tcp_dial_and_certificate_days() -> None:
     assert isinstance(fake.requests[0], TcpRequest) and fake.requests[0].tls is True
     assert connection.tls is not None and connection.tls.certificate is not None
     assert connection.tls.certificate.days_remaining() == 12
+
+
+def test_verify_false_asks_for_inspection_and_the_outcome_is_exposed() -> None:
+    outcome = TlsInfo(
+        version="TLSv1.3",
+        verified=False,
+        verification_error="certificate has expired",
+        verification_code="EXPIRED",
+        peer_certificate=Certificate(subject="CN=a"),
+    )
+    dialer = Recorder(TcpRequest, TcpResponse(connected=True, address="a:443", tls=outcome))
+    client = Recorder(HttpRequest, HttpResponse(status_code=200, tls=outcome))
+    connection = tcp.dial("a", 443, tls=True, verify=False, dialer=dialer)
+    response = http.get("https://a/", verify=False, client=client)
+    tcp.dial("a", 443, tls=True, dialer=dialer)
+    http.get("https://a/", client=client)
+    assert [r.insecure_skip_verify for r in dialer.requests] == [True, False]
+    assert [r.insecure_skip_verify for r in client.requests] == [True, False]
+    for tls in (connection.tls, response.tls):
+        assert tls is not None and tls.verified is False
+        assert (tls.verification_code, tls.verification_error) == ("EXPIRED", "certificate has expired")
+    verified = TlsDetails.from_proto(TlsInfo(version="TLSv1.3", verified=True))
+    assert verified is not None and verified.verified and verified.verification_code == ""
 
 
 def test_smtp_connect_and_check_data() -> None:

@@ -14,7 +14,7 @@ const plugins = {};
 const TIMING = new Set(["response_time_ms", "query_time_ms", "duration_ms", "local_addr", "timestamp", "metadata", "request_id", "Date"]);
 
 before(async () => {
-  for (const name of ["http", "dns", "tcp", "smtp"]) plugins[name] = buildPlugin(`examples/${name}`);
+  for (const name of ["http", "dns", "tcp", "smtp", "tls_check"]) plugins[name] = buildPlugin(`examples/${name}`);
   servers = await startServers();
 });
 after(() => servers.close());
@@ -37,14 +37,16 @@ function pythonCheck(args) {
 
 /**
  * Runs one check in both hosts; asserts they agree and returns the Node document. With
- * `tlsFailure`, messages are not compared: they quote each TLS library's own reason.
+ * `tlsFailure`, messages and verification_error are not compared: they quote each TLS library's own
+ * reason (for an unknown CA, OpenSSL says "unable to get local issuer certificate" in one host and
+ * "unable to verify the first certificate" in the other; verification_code is the same).
  */
 async function bothHosts(plugin, config, grants, extra = [], { tlsFailure = false } = {}) {
   const args = ["check", plugins[plugin], "--config", JSON.stringify(config), ...grants.flatMap((g) => ["--grant", g]), ...extra];
   const [node, python] = await Promise.all([runCli(args), pythonCheck(args)]);
   assert.ok(node.document, node.stderr);
   assert.ok(python.document, python.stderr);
-  const skip = tlsFailure ? new Set([...TIMING, "message"]) : TIMING;
+  const skip = tlsFailure ? new Set([...TIMING, "message", "verification_error"]) : TIMING;
   assert.deepEqual(withoutTimings(node.document, skip), withoutTimings(python.document, skip));
   assert.equal(node.code, python.code);
   return node.document;
@@ -104,6 +106,30 @@ test("TCP: plain, TLS with certificate details, refused, denied", async () => {
   const denied = await bothHosts("tcp", { host: "127.0.0.1", port: servers.ports.tcp }, ["network:127.0.0.1:1"]);
   assert.equal(get(denied, "error", "code"), local("tcp"));
   assert.equal(servers.counts.tcp, before);
+});
+
+test("TLS inspection: tls_check reports expired, untrusted and wrong-name certificates as failures with data", async () => {
+  const trustCa = ["--ca-bundle", servers.caFile];
+  const check = (name, extra = trustCa) =>
+    bothHosts("tls_check", { target_host: "127.0.0.1", target_port: servers.ports[name], min_days: 30 }, [local(name)], extra, {
+      tlsFailure: extra.length === 0,
+    });
+  const valid = await check("tls");
+  assert.equal(get(valid, "status"), "success");
+  assert.equal(get(valid, "data", "verified"), true);
+  const expired = await check("tlsExpired");
+  assert.equal(get(expired, "status"), "failure");
+  assert.equal(get(expired, "data", "verification_code"), "EXPIRED");
+  assert.equal(get(expired, "data", "verification_error"), "certificate has expired");
+  assert.ok(get(expired, "data", "days_remaining") < 0n);
+  assert.equal(get(expired, "data", "compliant"), false);
+  const untrusted = await check("tls", []);
+  assert.equal(get(untrusted, "data", "verification_code"), "UNTRUSTED");
+  assert.match(get(untrusted, "data", "verification_error"), /^unable to (get local issuer certificate|verify the first certificate)$/);
+  const wrongHost = await check("tlsWrongHost");
+  assert.equal(get(wrongHost, "data", "verification_code"), "NAME_MISMATCH");
+  assert.equal(get(wrongHost, "data", "verification_error"), "IP address mismatch, certificate is not valid for '127.0.0.1'.");
+  assert.ok(get(wrongHost, "data", "days_remaining") > 300n);
 });
 
 test("SMTP: plain banner and extensions, STARTTLS, implicit TLS", async () => {

@@ -17,19 +17,27 @@ import { venvTool } from "./helpers.mjs";
 const HOST = "127.0.0.1";
 const LARGE = 11 * 1024 * 1024;
 
-/** A CA and a certificate for 127.0.0.1 and localhost: {caFile, cert, key}. */
+/**
+ * A CA and a certificate for 127.0.0.1 and localhost: {caFile, cert, key}; plus, from the same CA, one
+ * that expired five days ago (`expired`) and one for another name only (`wrongHost`), as key+cert PEM.
+ */
 export function certificates() {
   const dir = mkdtempSync(path.join(tmpdir(), "reglet-node-certs-"));
   const script = `
-import sys, trustme
+import datetime, sys, trustme
 ca = trustme.CA()
 cert = ca.issue_cert("127.0.0.1", "localhost")
 ca.cert_pem.write_to_path(sys.argv[1] + "/ca.pem")
 cert.private_key_and_cert_chain_pem.write_to_path(sys.argv[1] + "/server.pem")
+now = datetime.datetime.now(datetime.timezone.utc)
+expired = ca.issue_cert("127.0.0.1", "localhost", not_before=now - datetime.timedelta(days=35), not_after=now - datetime.timedelta(days=5))
+expired.private_key_and_cert_chain_pem.write_to_path(sys.argv[1] + "/expired.pem")
+ca.issue_cert("other.example.test").private_key_and_cert_chain_pem.write_to_path(sys.argv[1] + "/wrong-host.pem")
 `;
   execFileSync(venvTool("python"), ["-c", script, dir]);
-  const pem = readFileSync(path.join(dir, "server.pem"), "utf8");
-  return { caFile: path.join(dir, "ca.pem"), key: pem, cert: pem };
+  const pem = (name) => readFileSync(path.join(dir, name), "utf8");
+  const pair = (name) => ({ key: pem(name), cert: pem(name) });
+  return { caFile: path.join(dir, "ca.pem"), ...pair("server.pem"), expired: pair("expired.pem"), wrongHost: pair("wrong-host.pem") };
 }
 
 function listen(server) {
@@ -156,6 +164,8 @@ export async function startServers() {
     https: counted("https", https.createServer({ key: certs.key, cert: certs.cert }, routes), "secureConnection"),
     tcp: counted("tcp", net.createServer((socket) => socket.end())),
     tls: counted("tls", tls.createServer({ key: certs.key, cert: certs.cert }, (socket) => socket.end())),
+    tlsExpired: counted("tlsExpired", tls.createServer(certs.expired, (socket) => socket.end())),
+    tlsWrongHost: counted("tlsWrongHost", tls.createServer(certs.wrongHost, (socket) => socket.end())),
     smtp: counted("smtp", net.createServer((socket) => smtpSession(socket, { secure: false, context, offerStartTls: true }))),
     smtps: counted("smtps", tls.createServer({ key: certs.key, cert: certs.cert }, (socket) => smtpSession(socket, { secure: true, context }))),
   };

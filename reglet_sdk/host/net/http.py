@@ -2,7 +2,9 @@
 
 Redirects are followed here, not by urllib3, so each hop goes through the same checks (a redirect
 from an allowed server to a private address is refused). The connection goes to the checked address
-while TLS verifies (and SNI names) the URL's host.
+while TLS verifies (and SNI names) the URL's host. With insecure_skip_verify, a hop whose certificate
+fails verification is sent again, to the same checked address, over an unverified handshake (no byte
+of the request went out over the failed one); its response's TlsInfo says why it was not verified.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from reglet_abi.reglet.v1 import ErrorDetail as ErrorDetailMessage, HttpHeader, 
 from reglet_sdk.host.config import NetworkSettings
 from reglet_sdk.host.deadlines import effective_timeout
 from reglet_sdk.host.net.guard import NetworkRefusal, resolve_allowed
-from reglet_sdk.host.net.tls import session_info
+from reglet_sdk.host.net.tls import VerificationFailure, inspection_context, session_info, tls_error_message
 from reglet_sdk.host.policy import Policy
 
 DEFAULT_TIMEOUT = 30.0
@@ -49,6 +51,7 @@ class _Exchange:
     timeout: float
     deadline: float
     redirects: int = 0
+    unverified: VerificationFailure | None = None  # why the current hop's certificate was not verified
 
 
 def http_request(
@@ -112,11 +115,32 @@ def _send(
         destination = resolve_allowed(policy, parts.hostname, port, remaining)
     except NetworkRefusal as refusal:
         return HttpResponse(error=refusal.detail)
-    pool = _pool(parts.scheme, str(destination.addresses[0]), port, parts.hostname, remaining, tls_context)
+    address = str(destination.addresses[0])
+    exchange.unverified = None
+    pool = _pool(parts.scheme, address, port, parts.hostname, remaining, tls_context)
+    sent = _urlopen(pool, request, exchange)
+    failure = _verification_failure(sent)
+    if failure is not None and request.insecure_skip_verify:
+        # The same checked address again (never a second resolution), within what is left of the budget.
+        exchange.unverified = failure
+        remaining = max(exchange.deadline - time.monotonic(), 0.001)
+        pool = _pool(parts.scheme, address, port, parts.hostname, remaining, inspection_context())
+        sent = _urlopen(pool, request, exchange)
+    if isinstance(sent, HTTPError | OSError):
+        pool.close()
+        return _request_failure(sent, url, exchange.timeout)
+    return sent, pool, parts.hostname
+
+
+def _urlopen(
+    pool: urllib3.HTTPConnectionPool, request: HttpRequest, exchange: _Exchange
+) -> urllib3.BaseHTTPResponse | HTTPError | OSError:
+    """Sends the exchange's current hop over `pool`: the response (body unread), or what went wrong."""
+    parts = urlsplit(exchange.url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    headers = _headers(request, parts.hostname, port, parts.scheme)
+    headers = _headers(request, parts.hostname or "", pool.port or 0, parts.scheme)
     try:
-        response = pool.urlopen(
+        return pool.urlopen(
             exchange.method,
             target,
             body=exchange.body,
@@ -126,22 +150,41 @@ def _send(
             preload_content=False,
             assert_same_host=False,
         )
-    except HTTPError as exc:
-        pool.close()
-        return _request_failure(exc, url, exchange.timeout)
-    except OSError as exc:
-        pool.close()
-        return _failed("REQUEST_FAILED", f"{url}: {exc}")
-    return response, pool, parts.hostname
+    except (HTTPError, OSError) as exc:
+        return exc
+
+
+def _verification_failure(sent: object) -> VerificationFailure | None:
+    """Why the certificate was refused, when `sent` is a handshake that failed verification."""
+    if isinstance(sent, SSLError) and sent.args and isinstance(sent.args[0], ssl.SSLCertVerificationError):
+        return VerificationFailure.from_exception(sent.args[0])
+    return None
+
+
+class _InspectionPool(urllib3.HTTPSConnectionPool):
+    """A pool whose handshake is deliberately unverified (insecure_skip_verify, after verification failed).
+
+    urllib3 warns (InsecureRequestWarning) before every unverified request; here the plugin asked for
+    it and the response reports the outcome, so the warning would only be noise in the host's output.
+    """
+
+    def _validate_conn(self, conn: urllib3.connection.HTTPConnection) -> None:  # type: ignore[override]
+        if conn.is_closed:
+            conn.connect()
 
 
 def _pool(
     scheme: str, address: str, port: int, hostname: str, timeout: float, tls_context: ssl.SSLContext
 ) -> urllib3.HTTPConnectionPool:
-    """A one-connection pool to the checked address; TLS verifies (and SNI names) the URL's host."""
+    """A one-connection pool to the checked address; TLS verifies (and SNI names) the URL's host.
+
+    OpenSSL checks the host name (the context's check_hostname); urllib3's own check is not asked for,
+    so a wrong name fails like every other certificate problem, with OpenSSL's reason.
+    """
     timeouts = urllib3.Timeout(connect=timeout, read=timeout)
     if scheme == "https":
-        return urllib3.HTTPSConnectionPool(
+        kind = _InspectionPool if tls_context.verify_mode == ssl.CERT_NONE else urllib3.HTTPSConnectionPool
+        return kind(
             address,
             port=port,
             timeout=timeouts,
@@ -149,7 +192,6 @@ def _pool(
             maxsize=1,
             ssl_context=tls_context,
             server_hostname=hostname,
-            assert_hostname=hostname,
         )
     return urllib3.HTTPConnectionPool(address, port=port, timeout=timeouts, retries=False, maxsize=1)
 
@@ -165,7 +207,7 @@ def _headers(request: HttpRequest, hostname: str, port: int, scheme: str) -> url
     return headers
 
 
-def _request_failure(exc: HTTPError, url: str, timeout: float) -> HttpResponse:
+def _request_failure(exc: HTTPError | OSError, url: str, timeout: float) -> HttpResponse:
     """The error answer for a request that got no response."""
     # NewConnectionError subclasses ConnectTimeoutError in urllib3 2: a refused connection is not a timeout.
     if isinstance(exc, NewConnectionError):
@@ -174,7 +216,8 @@ def _request_failure(exc: HTTPError, url: str, timeout: float) -> HttpResponse:
     if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
         return _failed("TIMEOUT", f"{url}: no response within {timeout:g} s", kind="timeout", timeout=True)
     if isinstance(exc, SSLError):
-        return _failed("TLS_ERROR", f"{url}: the TLS handshake failed: {exc}")
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], ssl.SSLError) else None
+        return _failed("TLS_ERROR", f"{url}: {tls_error_message(cause)}" if cause else f"{url}: TLS failed: {exc}")
     return _failed("REQUEST_FAILED", f"{url}: {exc}")
 
 
@@ -190,7 +233,7 @@ def _answer(
     tls: TlsInfo | None = None
     sock = getattr(response.connection, "sock", None)
     if isinstance(sock, ssl.SSLSocket):
-        tls = session_info(sock, hostname)
+        tls = session_info(sock, hostname, exchange.unverified)
     elapsed_ms = int((time.monotonic() - started) * 1000)
     url = exchange.url
     try:

@@ -103,6 +103,17 @@ export declare type HttpRequest = Message<"reglet.v1.HttpRequest"> & {
    * @generated from field: optional uint32 max_redirects = 8;
    */
   maxRedirects?: number | undefined;
+
+  /**
+   * For https: when a hop's certificate fails verification (expired, untrusted, wrong name),
+   * complete the handshake without verification and send the request anyway, instead of failing
+   * with TLS_ERROR, so the certificate can be inspected. The response's TlsInfo still reports the
+   * outcome (verified false, verification_error, verification_code). Grants, SSRF rules, redirect
+   * checks and the timeout apply unchanged; the host may reconnect to the same checked address.
+   *
+   * @generated from field: bool insecure_skip_verify = 9;
+   */
+  insecureSkipVerify: boolean;
 };
 
 /**

@@ -61,6 +61,17 @@ export declare type TcpRequest = Message<"reglet.v1.TcpRequest"> & {
    * @generated from field: string server_name = 6;
    */
   serverName: string;
+
+  /**
+   * With tls: when the certificate fails verification (expired, untrusted, wrong name), complete
+   * the handshake without verification anyway so the certificate can be inspected, instead of
+   * failing with TLS_ERROR. The outcome is still reported (TlsInfo.verified, verification_error,
+   * verification_code). Grants, SSRF rules and the timeout apply unchanged; the host may use a
+   * second connection to the same checked address. Nothing else is sent over the connection.
+   *
+   * @generated from field: bool insecure_skip_verify = 7;
+   */
+  insecureSkipVerify: boolean;
 };
 
 /**

@@ -117,6 +117,36 @@ export declare type TlsInfo = Message<"reglet.v1.TlsInfo"> & {
    * @generated from field: reglet.v1.Certificate peer_certificate = 5;
    */
   peerCertificate?: Certificate | undefined;
+
+  /**
+   * True when the certificate chain and the server name were verified against the host's trusted
+   * CAs. False only when the request set `insecure_skip_verify` and verification failed: the
+   * handshake was then completed without verification so the certificate could be inspected.
+   *
+   * @generated from field: bool verified = 6;
+   */
+  verified: boolean;
+
+  /**
+   * Why verification failed, in the host's TLS library's words (OpenSSL's), e.g. "certificate has
+   * expired", "self-signed certificate", "unable to get local issuer certificate", "Hostname
+   * mismatch, certificate is not valid for 'example.com'.". Empty when verified. For people: the
+   * wording may differ between hosts and library versions; checks compare verification_code. When a
+   * certificate has several problems, the first one the library found.
+   *
+   * @generated from field: string verification_error = 7;
+   */
+  verificationError: string;
+
+  /**
+   * Why verification failed, as a stable code. Empty when verified; otherwise one of "EXPIRED"
+   * (past not_after), "NOT_YET_VALID" (before not_before), "UNTRUSTED" (self-signed, unknown or
+   * untrusted issuer), "NAME_MISMATCH" (the certificate does not name the server name or IP) or
+   * "OTHER" (anything else, e.g. a revoked or malformed certificate).
+   *
+   * @generated from field: string verification_code = 8;
+   */
+  verificationCode: string;
 };
 
 /**

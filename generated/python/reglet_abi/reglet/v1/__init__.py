@@ -918,6 +918,15 @@ class HttpRequest(betterproto2.Message):
     maximum still applies.
     """
 
+    insecure_skip_verify: "bool" = betterproto2.field(9, betterproto2.TYPE_BOOL)
+    """
+    For https: when a hop's certificate fails verification (expired, untrusted, wrong name),
+    complete the handshake without verification and send the request anyway, instead of failing
+    with TLS_ERROR, so the certificate can be inspected. The response's TlsInfo still reports the
+    outcome (verified false, verification_error, verification_code). Grants, SSRF rules, redirect
+    checks and the timeout apply unchanged; the host may reconnect to the same checked address.
+    """
+
 
 default_message_pool.register_message("reglet.v1", "HttpRequest", HttpRequest)
 
@@ -1726,6 +1735,15 @@ class TcpRequest(betterproto2.Message):
     Server name for SNI and verification. Empty: `host`.
     """
 
+    insecure_skip_verify: "bool" = betterproto2.field(7, betterproto2.TYPE_BOOL)
+    """
+    With tls: when the certificate fails verification (expired, untrusted, wrong name), complete
+    the handshake without verification anyway so the certificate can be inspected, instead of
+    failing with TLS_ERROR. The outcome is still reported (TlsInfo.verified, verification_error,
+    verification_code). Grants, SSRF rules and the timeout apply unchanged; the host may use a
+    second connection to the same checked address. Nothing else is sent over the connection.
+    """
+
 
 default_message_pool.register_message("reglet.v1", "TcpRequest", TcpRequest)
 
@@ -1810,6 +1828,30 @@ class TlsInfo(betterproto2.Message):
     )
     """
     The peer's leaf certificate.
+    """
+
+    verified: "bool" = betterproto2.field(6, betterproto2.TYPE_BOOL)
+    """
+    True when the certificate chain and the server name were verified against the host's trusted
+    CAs. False only when the request set `insecure_skip_verify` and verification failed: the
+    handshake was then completed without verification so the certificate could be inspected.
+    """
+
+    verification_error: "str" = betterproto2.field(7, betterproto2.TYPE_STRING)
+    """
+    Why verification failed, in the host's TLS library's words (OpenSSL's), e.g. "certificate has
+    expired", "self-signed certificate", "unable to get local issuer certificate", "Hostname
+    mismatch, certificate is not valid for 'example.com'.". Empty when verified. For people: the
+    wording may differ between hosts and library versions; checks compare verification_code. When a
+    certificate has several problems, the first one the library found.
+    """
+
+    verification_code: "str" = betterproto2.field(8, betterproto2.TYPE_STRING)
+    """
+    Why verification failed, as a stable code. Empty when verified; otherwise one of "EXPIRED"
+    (past not_after), "NOT_YET_VALID" (before not_before), "UNTRUSTED" (self-signed, unknown or
+    untrusted issuer), "NAME_MISMATCH" (the certificate does not name the server name or IP) or
+    "OTHER" (anything else, e.g. a revoked or malformed certificate).
     """
 
 

@@ -1,7 +1,8 @@
 // HttpRequest: every hop granted, resolved once, SSRF-checked and pinned; body capped (as
 // reglet_sdk/host/net/http.py). Redirects are followed here, hop by hop, so each one goes through the
 // same checks. The connection goes to the checked address while TLS verifies (and SNI names) the
-// URL's host.
+// URL's host. With insecure_skip_verify the handshake completes whatever the certificate, and the
+// response's TlsInfo says whether (and why not) it was verified.
 
 import http from "node:http";
 import https from "node:https";
@@ -11,7 +12,7 @@ import { errorDetail } from "../../abi/frames.mjs";
 import { effectiveTimeout } from "../deadlines.mjs";
 import { fmtG } from "../text.mjs";
 import { NetworkRefusal, resolveAllowed } from "./guard.mjs";
-import { isTlsError, sessionInfo, tlsErrorMessage } from "./tls.mjs";
+import { connectOptions, isTlsError, sessionInfo, tlsErrorMessage } from "./tls.mjs";
 
 export const DEFAULT_TIMEOUT = 30.0;
 export const DEFAULT_MAX_REDIRECTS = 10;
@@ -170,7 +171,8 @@ export async function httpRequest(policy, request, { tlsOptions, maxBody = DEFAU
       }
       let response;
       try {
-        response = await exchange(hop, destination.addresses[0], method, headerPairs(request, hop.host), body, tlsOptions, remaining);
+        const options = connectOptions(tlsOptions, request.insecureSkipVerify);
+        response = await exchange(hop, destination.addresses[0], method, headerPairs(request, hop.host), body, options, remaining);
       } catch (error) {
         return exchangeFailure(error, url, timeout);
       }

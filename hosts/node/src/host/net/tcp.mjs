@@ -8,7 +8,7 @@ import { effectiveTimeout } from "../deadlines.mjs";
 import { elapsedMs, fmtG } from "../text.mjs";
 import { NetworkRefusal, connect, connectError, resolveAllowed } from "./guard.mjs";
 import { addressText, parseIP } from "./ip.mjs";
-import { sessionInfo, startTls, tlsErrorMessage } from "./tls.mjs";
+import { connectOptions, sessionInfo, startTls, tlsErrorMessage } from "./tls.mjs";
 
 export const DEFAULT_TIMEOUT = 5.0;
 
@@ -42,7 +42,8 @@ export async function tcpConnect(policy, request, { tlsOptions, callDeadline }) 
     if (request.tls) {
       const serverName = request.serverName || request.host;
       try {
-        const secure = await startTls(socket, serverName, tlsOptions, timeout - (performance.now() - started) / 1000);
+        const options = connectOptions(tlsOptions, request.insecureSkipVerify);
+        const secure = await startTls(socket, serverName, options, timeout - (performance.now() - started) / 1000);
         tls = sessionInfo(secure, serverName);
         secure.destroy();
       } catch (error) {
