@@ -48,14 +48,21 @@ class Control:
 def controls(tls_ok: int, tls_expiring: int, web: int) -> list[Control]:
     """The report's controls, against the servers started for it."""
     return [
-        Control("README.md exists", "file", {"path": str(REPO / "README.md")}, [f"fs:read:{REPO}/**"]),
+        # File controls get the narrowest grant there is: the one file they look at.
+        Control("README.md exists", "file", {"path": str(REPO / "README.md")}, [f"fs:read:{REPO}/README.md"]),
         Control(
             "pyproject.toml is hashed",
             "file",
             {"path": str(REPO / "pyproject.toml"), "hash": True},
-            [f"fs:read:{REPO}/**"],
+            [f"fs:read:{REPO}/pyproject.toml"],
         ),
-        Control("/etc/shadow without a grant", "file", {"path": "/etc/shadow"}, [f"fs:read:{REPO}/**"], expect="error"),
+        Control(
+            "/etc/shadow without a grant",
+            "file",
+            {"path": "/etc/shadow"},
+            [f"fs:read:{REPO}/pyproject.toml"],
+            expect="error",
+        ),
         Control(
             "kernel name via uname", "command", {"command": "/usr/bin/uname", "args": ["-s"]}, ["exec:/usr/bin/uname"]
         ),
