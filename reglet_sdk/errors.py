@@ -1,7 +1,7 @@
 """Errors: the `ErrorDetail` every failure is described with, and the exceptions that carry one.
 
 `ErrorDetail` mirrors the ABI message (and the Go SDK): a type ("network", "timeout", "config",
-"panic", "capability", "validation", "internal", "exec", "memory", ...), a message, a code and optional
+"panic", "capability", "validation", "internal", "exec", "fs", "memory", ...), a message, a code and optional
 details, a wrapped cause, a stack, and the `is_timeout` / `is_not_found` flags. SDK calls that fail
 raise a `RegletError` subclass whose `.detail` is that ErrorDetail.
 """

@@ -534,7 +534,7 @@ class ErrorDetail(betterproto2.Message):
     type: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
     """
     Category. Known values: "network", "timeout", "config", "panic", "capability", "validation",
-    "internal", "exec", "memory". Plugins may use their own (e.g. "http").
+    "internal", "exec", "fs", "memory". Plugins may use their own (e.g. "http").
     """
 
     message: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
