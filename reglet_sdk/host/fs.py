@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import errno
+import math
 import os
 import stat
 import time
@@ -20,6 +21,7 @@ from reglet_abi.reglet.v1 import (
     FsStatRequest,
     FsStatResponse,
 )
+from reglet_sdk.host.deadlines import MINIMUM, effective_timeout
 from reglet_sdk.host.policy import Policy, denial, lexical_path, normalise_path
 from reglet_sdk.host.rules import Rule
 
@@ -159,19 +161,26 @@ def _opened_path(fd: int) -> str | None:
         return None
 
 
-def _read_capped(fd: int, limit: int, asked: str, deadline: float | None) -> tuple[bytes, bool]:
-    """At most `limit` bytes from `fd` (one more is read to know whether there is more), and whether cut."""
+def _timed_out(asked: str) -> _Refused:
+    return _Refused(
+        ErrorDetailMessage(
+            type="timeout",
+            code="TIMEOUT",
+            message=f"Host.FsRead: the time for the call ran out before {asked} was read.",
+            is_timeout=True,
+        )
+    )
+
+
+def _read_capped(fd: int, limit: int, asked: str, until: float) -> tuple[bytes, bool]:
+    """At most `limit` bytes from `fd` (one more is read to know whether there is more), and whether cut.
+
+    `until` (a time.monotonic() instant) ends the read with a timeout error.
+    """
     data = bytearray()
     while len(data) <= limit:
-        if deadline is not None and time.monotonic() >= deadline:
-            raise _Refused(
-                ErrorDetailMessage(
-                    type="timeout",
-                    code="TIMEOUT",
-                    message=f"Host.FsRead: the plugin call reached its deadline while {asked} was being read.",
-                    is_timeout=True,
-                )
-            )
+        if time.monotonic() >= until:
+            raise _timed_out(asked)
         try:
             chunk = os.read(fd, min(READ_CHUNK, limit + 1 - len(data)))
         except OSError as exc:
@@ -189,7 +198,8 @@ def fs_read(
 
     The grant is decided on the resolved path (symlinks followed, `..` removed); the denial names only
     the path as asked. Anything but a regular file is refused without being read, and the opened file
-    must be the one the grant was decided on. `deadline` (a time.monotonic() instant) ends the read.
+    must be the one the grant was decided on. The host's `deadline` (a time.monotonic() instant), or
+    sooner the request context's deadline or budget, ends the read.
     """
     problem = _path_problem("FsReadRequest", request.path)
     if problem is not None:
@@ -199,10 +209,14 @@ def fs_read(
     if policy.fs(resolved, write=False) is None:
         return FsReadResponse(error=denial(Rule.fs(asked)))
     limit = min(request.max_bytes or max_read, max_read)
+    budget = effective_timeout(0, math.inf, request.context, deadline=deadline)
+    until = time.monotonic() + budget if budget > MINIMUM else 0.0  # no time left: nothing is opened
     try:
+        if time.monotonic() >= until:
+            raise _timed_out(asked)
         fd, info = _open_checked(policy, resolved, asked)
         try:
-            content, truncated = _read_capped(fd, limit, asked, deadline)
+            content, truncated = _read_capped(fd, limit, asked, until)
         finally:
             os.close(fd)
     except _Refused as refused:

@@ -96,6 +96,14 @@ test("bad paths are invalid; canceled or late requests read nothing", () => {
   return handlers.fsRead(request(config)).then((late) => assert.deepEqual(code(late), ["timeout", "TIMEOUT"]));
 });
 
+test("the plugin's own deadline can end the read sooner than the host's", () => {
+  const root = tree();
+  const config = path.join(root, "granted", "config");
+  const late = { seconds: BigInt(Math.floor(Date.now() / 1000) - 1), nanos: 0 };
+  const response = read([`fs:read:${config}`], config, { context: { deadline: late } }, { callDeadline: performance.now() + 60_000 });
+  assert.deepEqual(code(response), ["timeout", "TIMEOUT"]);
+});
+
 test("a relative path is resolved against the working directory; /proc files report at least what was read", () => {
   const root = tree();
   const before = process.cwd();

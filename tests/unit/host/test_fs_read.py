@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import time
 from collections.abc import Iterator
@@ -146,6 +147,15 @@ def test_the_read_stops_at_the_call_deadline(tree: Path) -> None:
         as_policy([f"fs:read:{big}"]), FsReadRequest(path=str(big)), deadline=time.monotonic() - 1
     )
     assert code(response) == ("timeout", "TIMEOUT") and response.error.is_timeout  # type: ignore[union-attr]
+
+
+def test_the_plugins_own_budget_can_end_the_read_sooner(tree: Path) -> None:
+    big = tree / "granted" / "big"
+    big.write_bytes(b"x" * (3 * host_fs.READ_CHUNK))
+    late = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
+    request = FsReadRequest(path=str(big), context=CallContext(deadline=late))
+    response = host_fs.fs_read(as_policy([f"fs:read:{big}"]), request, deadline=time.monotonic() + 60)
+    assert code(response) == ("timeout", "TIMEOUT")
 
 
 def test_a_file_swapped_for_a_link_just_before_the_open_is_not_read(

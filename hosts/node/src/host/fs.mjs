@@ -8,6 +8,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { FsReadResponseSchema, FsStatResponseSchema } from "../abi/messages.mjs";
 import { errorDetail } from "../abi/frames.mjs";
 import { normalisePath } from "../policy/paths.mjs";
+import { effectiveTimeout } from "./deadlines.mjs";
 import { denial, lexicalPath } from "./denial.mjs";
 import { strerror } from "./text.mjs";
 
@@ -136,16 +137,19 @@ function openChecked(policy, resolved, asked) {
 }
 
 function timedOut(asked) {
-  const message = `Host.FsRead: the plugin call reached its deadline while ${asked} was being read.`;
+  const message = `Host.FsRead: the time for the call ran out before ${asked} was read.`;
   return new Refused(errorDetail("timeout", "TIMEOUT", message, { isTimeout: true }));
 }
 
-/** At most `limit` bytes of `fd` (one more is read to know whether there is more), and whether cut. */
-function readCapped(fd, limit, asked, callDeadline) {
+/**
+ * At most `limit` bytes of `fd` (one more is read to know whether there is more), and whether cut;
+ * `until` (performance.now() ms) ends the read with a timeout error.
+ */
+function readCapped(fd, limit, asked, until) {
   const chunks = [];
   let total = 0;
   while (total <= limit) {
-    if (callDeadline !== undefined && performance.now() >= callDeadline) throw timedOut(asked);
+    if (performance.now() >= until) throw timedOut(asked);
     const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, limit + 1 - total));
     let count;
     try {
@@ -177,7 +181,8 @@ function tooLate(request, callDeadline) {
  * The first bytes (at most maxBytes, capped at `maxRead`) of a granted regular file. The grant is
  * decided on the resolved path (symlinks followed, `..` removed); the denial names only the path as
  * asked. Anything but a regular file is refused without being read, and the opened file must be the
- * one the grant was decided on. `callDeadline` (performance.now() ms) ends the read.
+ * one the grant was decided on. The host's `callDeadline` (performance.now() ms), or sooner the request
+ * context's deadline or budget, ends the read.
  */
 export function fsRead(policy, request, { callDeadline, maxRead = MAX_READ } = {}) {
   const early = tooLate(request, callDeadline) ?? pathProblem("FsReadRequest", request.path);
@@ -187,13 +192,16 @@ export function fsRead(policy, request, { callDeadline, maxRead = MAX_READ } = {
   if (policy.fs(resolved) === null) return create(FsReadResponseSchema, { error: denial(`fs:read:${asked}`) });
   const asks = request.maxBytes;
   const limit = asks === 0n || asks > BigInt(maxRead) ? maxRead : Number(asks);
+  const budget = effectiveTimeout(0n, Infinity, request.context, { callDeadline });
+  const until = budget > 0.001 ? performance.now() + budget * 1000 : 0; // no time left: nothing is opened
   let fd;
   let info;
   let read;
   try {
+    if (performance.now() >= until) throw timedOut(asked);
     ({ fd, info } = openChecked(policy, resolved, asked));
     try {
-      read = readCapped(fd, limit, asked, callDeadline);
+      read = readCapped(fd, limit, asked, until);
     } finally {
       closeSync(fd);
     }
