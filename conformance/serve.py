@@ -45,7 +45,7 @@ FIXTURE_TEXT = "hello conformance\n"
 
 
 def make_fixture_files(root: Path) -> dict[str, str]:
-    """The fixture tree under `root` (a file, a folder, links in and out of it); returns placeholders."""
+    """The fixture tree under `root` (files, a folder, links in and out of it, a FIFO); returns placeholders."""
     root = Path(os.path.realpath(root))
     granted = root / "granted"
     (granted / "folder").mkdir(parents=True)
@@ -53,8 +53,10 @@ def make_fixture_files(root: Path) -> dict[str, str]:
     hello = granted / "hello.txt"
     hello.write_text(FIXTURE_TEXT, encoding="utf-8")
     (root / "outside" / "secret.txt").write_text("not for plugins\n", encoding="utf-8")
+    (granted / "sibling.txt").write_text("a file beside hello.txt\n", encoding="utf-8")
     (granted / "link").symlink_to("hello.txt")
     (granted / "escape").symlink_to(root / "outside" / "secret.txt")
+    os.mkfifo(granted / "pipe")  # nothing ever writes to it: a host that waits on it hangs
     hello.chmod(0o640)
     (granted / "folder").chmod(0o750)
     stamp = FIXTURE_TIME.timestamp()

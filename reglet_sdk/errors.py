@@ -1,7 +1,7 @@
 """Errors: the `ErrorDetail` every failure is described with, and the exceptions that carry one.
 
 `ErrorDetail` mirrors the ABI message (and the Go SDK): a type ("network", "timeout", "config",
-"panic", "capability", "validation", "internal", "exec", "memory", ...), a message, a code and optional
+"panic", "capability", "validation", "internal", "exec", "fs", "memory", ...), a message, a code and optional
 details, a wrapped cause, a stack, and the `is_timeout` / `is_not_found` flags. SDK calls that fail
 raise a `RegletError` subclass whose `.detail` is that ErrorDetail.
 """
@@ -116,6 +116,18 @@ class ExecError(HostCallError):
     """A command could not be run at all (not a non-zero exit, which is a normal response)."""
 
 
+class FsError(HostCallError, OSError):
+    """A file could not be read (not a regular file, changed while being opened, unreadable, too large)."""
+
+
+class FsNotFoundError(FsError, FileNotFoundError):
+    """Nothing is at a granted path (`except FileNotFoundError` catches it too)."""
+
+
+class FileTooLargeError(FsError):
+    """A file is larger than the bytes read, and the caller did not accept a truncated read."""
+
+
 class HostTimeoutError(HostCallError, TimeoutError):
     """A host function ran out of time."""
 
@@ -131,6 +143,8 @@ def raise_for_error(error: ErrorDetailMessage | None) -> None:
         raise ExecError(detail)
     if detail.type == "timeout" or detail.is_timeout:
         raise HostTimeoutError(detail)
+    if detail.type == "fs":
+        raise FsNotFoundError(detail) if detail.is_not_found else FsError(detail)
     if detail.is_not_found and detail.type == "network":
         raise NotFoundError(detail)
     if detail.type == "network":

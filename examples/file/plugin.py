@@ -1,10 +1,12 @@
 """The built-in `file` plugin: facts about one path.
 
-Config (as in Reglet): `path` (required), `read_content` (false), `hash` (false). Owner, permission
-bits, size and times come from the host (`reglet_sdk.fs.stat`: WASI reports no owners or modes);
-content is read through the sandbox's granted directories. A missing file is a success with
-exists=false; a path the plugin was not granted is an error of type `capability`, never a false
-"does not exist".
+Config (as in Reglet): `path` (required), `read_content` (false), `hash` (false). Everything comes
+from the host, so an exact-file grant is enough (`--grant fs:read:/etc/ssh/sshd_config`): owner,
+permission bits, size and times from `reglet_sdk.fs.stat` (WASI reports no owners or modes), the
+content from `reglet_sdk.fs.read` (WASI mounts whole directories only). A missing file is a success
+with exists=false; a path the plugin was not granted is an error of type `capability`, never a false
+"does not exist". A file larger than the host's read limit (10 MiB) is reported with
+content_truncated; its hash is an error rather than the hash of its first part.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from reglet_sdk import Metadata, Result, config, fs, plugin, schema
+from reglet_sdk import ErrorDetail, Metadata, Result, config, fs, plugin, schema
 from reglet_sdk.context import Context
-from reglet_sdk.errors import RegletError
+from reglet_sdk.errors import CapabilityError, FsError, FsNotFoundError, RegletError
 
-MAX_CONTENT = 10 << 20  # bytes of content returned at most
+MAX_CONTENT = 10 << 20  # bytes of content returned at most (the reference host's read limit too)
 
 
 @dataclass
@@ -28,6 +30,57 @@ class FileConfig:
     path: str = field(metadata={"description": "The file or directory to inspect."})
     read_content: bool = field(default=False, metadata={"description": "Return the content (base64, at most 10 MiB)."})
     hash: bool = field(default=False, metadata={"description": "Return the SHA-256 of the content."})
+
+
+def facts(path: str, info: fs.FileInfo) -> dict[str, Any]:
+    """The metadata part of the result data."""
+    data: dict[str, Any] = {
+        "path": path,
+        "exists": True,
+        "is_dir": info.is_dir,
+        "size": info.size,
+        "mode": info.octal_mode,
+        "permissions": info.permissions,
+        "mod_time": info.mod_time.isoformat().replace("+00:00", "Z") if info.mod_time else None,
+        "uid": info.uid,
+        "gid": info.gid,
+        "is_symlink": info.is_symlink,
+    }
+    if info.is_symlink:
+        data["symlink_target"] = info.symlink_target
+    return data
+
+
+def add_content(settings: FileConfig, data: dict[str, Any]) -> Result:
+    """Reads the file through the host (one byte when only readability is asked) and reports it."""
+    path = settings.path
+    wanted = settings.read_content or settings.hash
+    try:
+        found = fs.read(path, max_bytes=MAX_CONTENT if wanted else 1)
+    except CapabilityError as exc:  # e.g. a granted link whose target is not granted
+        return Result.from_error(exc.detail)
+    except FsNotFoundError:  # removed since it was examined
+        return Result.success(f"{path} does not exist", {"path": path, "exists": False, "readable": False})
+    except FsError as exc:
+        data["readable"] = False
+        return Result.failure(f"{path} exists but cannot be read: {exc.detail.message}", data)
+    data["readable"] = True
+    if settings.hash and found.truncated:
+        return Result.from_error(
+            ErrorDetail(
+                "fs",
+                f"{path} is {found.size} bytes, more than the {MAX_CONTENT} the host reads, so it was not hashed "
+                "(a hash of its first part would not identify the file)",
+                code="TRUNCATED",
+            )
+        )
+    if settings.read_content:
+        data["content_b64"] = base64.b64encode(found.content).decode("ascii")
+        data["encoding"] = "base64"
+        data["content_truncated"] = found.truncated
+    if settings.hash:
+        data["sha256"] = hashlib.sha256(found.content).hexdigest()
+    return Result.success(f"{path} exists ({data['size']} bytes)", data)
 
 
 class File(plugin.Plugin):
@@ -51,41 +104,11 @@ class File(plugin.Plugin):
             return Result.from_error(exc.detail)
         if not info.exists:
             return Result.success(f"{path} does not exist", {"path": path, "exists": False, "readable": False})
-        data: dict[str, Any] = {
-            "path": path,
-            "exists": True,
-            "is_dir": info.is_dir,
-            "size": info.size,
-            "mode": info.octal_mode,
-            "permissions": info.permissions,
-            "mod_time": info.mod_time.isoformat().replace("+00:00", "Z") if info.mod_time else None,
-            "uid": info.uid,
-            "gid": info.gid,
-            "is_symlink": info.is_symlink,
-        }
-        if info.is_symlink:
-            data["symlink_target"] = info.symlink_target
+        data = facts(path, info)
         if info.is_dir:
             data["readable"] = True
             return Result.success(f"{path} is a directory", data)
-        try:
-            with open(path, "rb") as handle:
-                content = handle.read(MAX_CONTENT + 1) if settings.read_content or settings.hash else b""
-                digest = hashlib.sha256(content)
-                if settings.hash:
-                    for block in iter(lambda: handle.read(1 << 20), b""):
-                        digest.update(block)
-        except OSError as exc:
-            data["readable"] = False
-            return Result.failure(f"{path} exists but cannot be read: {exc.strerror}", data)
-        data["readable"] = True
-        if settings.read_content:
-            data["content_b64"] = base64.b64encode(content[:MAX_CONTENT]).decode("ascii")
-            data["encoding"] = "base64"
-            data["content_truncated"] = len(content) > MAX_CONTENT
-        if settings.hash:
-            data["sha256"] = digest.hexdigest()
-        return Result.success(f"{path} exists ({info.size} bytes)", data)
+        return add_content(settings, data)
 
 
 plugin.register(File())

@@ -23,6 +23,8 @@ from reglet_abi.reglet.v1 import (
     DnsResponse,
     ExecRequest,
     ExecResponse,
+    FsReadRequest,
+    FsReadResponse,
     FsStatRequest,
     FsStatResponse,
     HttpRequest,
@@ -95,6 +97,12 @@ class CallHandlers:
     def fs_stat(self, request: FsStatRequest, /) -> FsStatResponse:
         """See host.fs."""
         return self._in_time(services.HOST_FS_STAT, request, lambda: fs.fs_stat(self.policy, request))
+
+    def fs_read(self, request: FsReadRequest, /) -> FsReadResponse:
+        """See host.fs."""
+        return self._in_time(
+            services.HOST_FS_READ, request, lambda: fs.fs_read(self.policy, request, deadline=self.deadline)
+        )
 
     def dns_lookup(self, request: DnsRequest, /) -> DnsResponse:
         """See host.net.dns."""

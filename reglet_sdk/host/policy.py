@@ -215,8 +215,9 @@ class Policy:
             if base is None or literal_prefix(base) != base or not base.startswith("/"):
                 problems.append(
                     f"{rule} is not mounted into the sandbox: WASI gives a sandbox whole directories, so only "
-                    "rules of the form fs:read:/DIR/** or fs:write:/DIR/** grant file access (it still "
-                    "applies to exec working directories)."
+                    "rules of the form fs:read:/DIR/** or fs:write:/DIR/** make open() work; this rule still "
+                    "applies to the host's fs functions (fs.stat, fs.read_bytes, fs.read_text) and exec "
+                    "working directories."
                 )
                 continue
             real = normalise_path(base)

@@ -5,7 +5,10 @@ and on what they would actually mount or match on this host, not on their text:
 
 - fs: the literal directory of the pattern, resolved through symlinks as the policy resolves it, is
   `/`, a top-level system directory (/usr, /var, /home, /tmp, ...), anything under /etc, /proc, /sys,
-  /dev, /boot or /root; or the rule writes under installed software (/usr, /bin, /sbin, /lib*, /opt);
+  /dev, /boot or /root; or the rule writes under installed software (/usr, /bin, /sbin, /lib*, /opt).
+  An exact-file read rule (no glob, not a directory: `fs:read:/etc/ssh/sshd_config`) is the narrowest
+  grant there is and is accepted under /etc, /boot and /root too; never under /proc, /sys or /dev,
+  where one file can be the host's own environment or memory (/proc/self/environ, /dev/mem);
 - exec: the rule could run a shell, an interpreter or a launcher of other programs (env, xargs, find,
   sudo, git, ...): by name, through a symlink (/bin/sh is dash), by a glob that matches one
   (`/usr/bin/*`, `/usr/bin/[b]ash`, `py*`), or by a file on this host its glob matches; or it names a
@@ -101,6 +104,8 @@ _FS_TREES = {
     "/boot": "the kernel and boot loader",
     "/root": "the administrator's home",
 }
+_KERNEL_VIEWS = ("/proc", "/sys", "/dev")
+"""Trees where even one file is too much for strict mode (the host's environment, memory, devices)."""
 _TOP_LEVEL = frozenset(
     [
         "/bin",
@@ -177,7 +182,10 @@ def _fs(rule: Rule) -> str:
     seen = f" ({base} is {real})" if real != base else ""
     if real == "/":
         return f"it grants the whole filesystem{seen}"
+    exact_file = rule.mode == "read" and literal == rule.pattern and not os.path.isdir(real)
     for tree, what in _FS_TREES.items():
+        if exact_file and tree not in _KERNEL_VIEWS:
+            continue
         if real == tree or real.startswith(tree + "/"):
             return f"it grants {what} under {tree}{seen}"
     if literal != rule.pattern and real in _TOP_LEVEL:

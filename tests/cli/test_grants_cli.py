@@ -110,6 +110,18 @@ def test_strict_mode_refuses_broad_rules(capabilities_wasm: Path) -> None:
 
 
 @pytest.mark.component
+def test_strict_mode_accepts_an_exact_file_grant_and_the_file_check_works_with_it(file_wasm: Path) -> None:
+    # Issue 12: the narrowest grant there is passes strict mode, and examples/file reads the file
+    # through the host with nothing else granted (WASI mounts nothing for it).
+    config = ["--config", json.dumps({"path": "/etc/passwd", "hash": True}), "--format", "json"]
+    code, out, err = run("check", str(file_wasm), "--security", "strict", "--grant", "fs:read:/etc/passwd", *config)
+    assert code == 0, err
+    assert json.loads(out)["data"]["sha256"] == hashlib.sha256(Path("/etc/passwd").read_bytes()).hexdigest()
+    code, _, err = run("check", str(file_wasm), "--security", "strict", "--grant", "fs:read:/etc/**", *config)
+    assert code == 2 and "fs:read:/etc/**: it grants system configuration under /etc" in err
+
+
+@pytest.mark.component
 def test_bad_grant_syntax_is_a_usage_error(capabilities_wasm: Path) -> None:
     code, _, err = run("check", str(capabilities_wasm), "--grant", "network:example.com", *ID)
     assert code == 2

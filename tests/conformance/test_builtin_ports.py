@@ -71,3 +71,40 @@ def test_file_outside_every_grant_is_a_capability_error_not_a_missing_file(host:
     result = host.load(file_wasm, grants=[f"fs:read:{REPO}/**"]).check({"path": "/etc/passwd"})
     assert result.status == "error" and result.error is not None
     assert (result.error.type, result.error.code) == ("capability", "fs:read:/etc/passwd")
+
+
+def test_file_with_an_exact_file_grant_reads_and_hashes_that_file_only(
+    host: Host, file_wasm: Path, tmp_path: Path
+) -> None:
+    # The case: `--grant fs:read:/etc/ssh/sshd_config` mounts nothing (WASI mounts directories),
+    # so the content comes through Host.FsRead; the file beside it stays out of reach.
+    config = tmp_path / "sshd_config"
+    config.write_bytes(b"PermitRootLogin no\n")
+    (tmp_path / "beside").write_bytes(b"not granted\n")
+    plugin = host.load(file_wasm, grants=[f"fs:read:{config}"])
+    result = plugin.check({"path": str(config), "read_content": True, "hash": True})
+    assert result.status == "success", result.error
+    assert result.data["sha256"] == hashlib.sha256(b"PermitRootLogin no\n").hexdigest()
+    assert result.data["content_b64"] == "UGVybWl0Um9vdExvZ2luIG5vCg==" and result.data["content_truncated"] is False
+    beside = plugin.check({"path": str(tmp_path / "beside"), "hash": True})
+    assert beside.status == "error" and beside.error is not None
+    assert (beside.error.type, beside.error.code) == ("capability", f"fs:read:{tmp_path}/beside")
+
+
+def test_file_with_an_exact_file_grant_tells_missing_from_not_granted(
+    host: Host, file_wasm: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "sshd_config"
+    plugin = host.load(file_wasm, grants=[f"fs:read:{missing}"])
+    absent = plugin.check({"path": str(missing), "hash": True})
+    assert absent.status == "success" and absent.data == {"path": str(missing), "exists": False, "readable": False}
+    refused = plugin.check({"path": str(tmp_path / "other"), "hash": True})
+    assert refused.status == "error" and refused.error is not None and refused.error.type == "capability"
+
+
+def test_file_refuses_to_read_a_fifo_and_does_not_hang(host: Host, file_wasm: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = host.load(file_wasm, grants=[f"fs:read:{fifo}"]).check({"path": str(fifo), "hash": True})
+    assert result.status == "failure" and result.data["readable"] is False
+    assert "not a regular file" in result.message

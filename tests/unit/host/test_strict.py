@@ -32,6 +32,13 @@ BROAD = [
     ("fs:read:/home/*/.ssh/**", "the whole of /home"),
     ("fs:write:/tmp/**", "the whole of /tmp"),
     ("fs:read:/proc/1/environ", "the host's processes under /proc"),
+    # exact files are accepted for reading, but not where one file is the host's environment or memory
+    ("fs:read:/proc/self/environ", "the host's processes under /proc"),
+    ("fs:read:/dev/mem", "the host's devices under /dev"),
+    ("fs:read:/sys/kernel/notes", "kernel settings under /sys"),
+    ("fs:read:/etc/ssh/*", "system configuration under /etc"),
+    ("fs:read:/etc/ssh/**", "system configuration under /etc"),
+    ("fs:read:/etc", "system configuration under /etc"),
     ("fs:write:/usr/local/bin/**", "change installed software under /usr"),
     ("exec:*", "allows any command"),
     ("exec:/usr/bin/**", "allows any command"),
@@ -70,6 +77,12 @@ NARROW = [
     "fs:write:/srv/reports/out/**",
     "fs:read:/tmp/run-42/**",
     "fs:read:/var/log/app/*.log",
+    # exact-file read rules: the narrowest grant (fs.read_* reads just that file)
+    "fs:read:/etc/ssh/sshd_config",
+    "fs:read:/etc/passwd",
+    "fs:read:/etc/not-there-yet.conf",
+    "fs:read:/root/.ssh/authorized_keys",
+    "fs:read:/boot/grub/grub.cfg",
     "exec:/usr/bin/uname",
     "exec:/usr/bin/id",
     "exec:uname",
@@ -140,3 +153,15 @@ def test_a_program_the_plugin_may_write_is_broad(tmp_path: Path) -> None:
     ]
     assert broad_rules([parse_rule(f"fs:read:{tmp_path}/**"), parse_rule(program)]) == []
     assert broad_rules([parse_rule(f"fs:write:{tmp_path}/**"), parse_rule(f"exec:{tmp_path}/out/c*")])
+
+
+def test_an_exact_file_rule_through_a_symlink_into_proc_is_judged_on_its_target(tmp_path: Path) -> None:
+    (tmp_path / "env").symlink_to("/proc/self/environ")
+    assert "under /proc" in why_broad(parse_rule(f"fs:read:{tmp_path}/env"))
+    (tmp_path / "conf").symlink_to("/etc/hostname")
+    assert why_broad(parse_rule(f"fs:read:{tmp_path}/conf")) == ""
+
+
+def test_an_exact_rule_naming_a_directory_under_etc_is_still_refused(tmp_path: Path) -> None:
+    (tmp_path / "etc").symlink_to("/etc")
+    assert "under /etc" in why_broad(parse_rule(f"fs:read:{tmp_path}/etc"))

@@ -77,7 +77,7 @@ export declare const CallContextSchema: GenMessage<CallContext>;
 export declare type ErrorDetail = Message<"reglet.v1.ErrorDetail"> & {
   /**
    * Category. Known values: "network", "timeout", "config", "panic", "capability", "validation",
-   * "internal", "exec", "memory". Plugins may use their own (e.g. "http").
+   * "internal", "exec", "fs", "memory". Plugins may use their own (e.g. "http").
    *
    * @generated from field: string type = 1;
    */

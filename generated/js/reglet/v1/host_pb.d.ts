@@ -14,7 +14,7 @@ import type { DnsRequestSchema, DnsResponseSchema } from "./dns_pb.js";
 import type { HttpRequestSchema, HttpResponseSchema } from "./http_pb.js";
 import type { TcpRequestSchema, TcpResponseSchema } from "./tcp_pb.js";
 import type { SmtpRequestSchema, SmtpResponseSchema } from "./smtp_pb.js";
-import type { FsStatRequestSchema, FsStatResponseSchema } from "./fs_pb.js";
+import type { FsReadRequestSchema, FsReadResponseSchema, FsStatRequestSchema, FsStatResponseSchema } from "./fs_pb.js";
 import type { LogRequestSchema, LogResponseSchema } from "./log_pb.js";
 
 /**
@@ -87,6 +87,17 @@ export declare const Host: GenService<{
     methodKind: "unary";
     input: typeof FsStatRequestSchema;
     output: typeof FsStatResponseSchema;
+  },
+  /**
+   * Reads one regular file's contents (capped). Needs an fs read grant for the file itself (an
+   * exact-file rule is enough; symlinks are resolved before the grant is decided).
+   *
+   * @generated from rpc reglet.v1.Host.FsRead
+   */
+  fsRead: {
+    methodKind: "unary";
+    input: typeof FsReadRequestSchema;
+    output: typeof FsReadResponseSchema;
   },
   /**
    * Forwards a log record to the host. Needs no grant.

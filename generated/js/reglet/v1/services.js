@@ -2,7 +2,7 @@
 // DO NOT EDIT: change the .proto files or codegen/ and run `make codegen`.
 import { DnsRequestSchema, DnsResponseSchema } from "./dns_pb.js";
 import { ExecRequestSchema, ExecResponseSchema } from "./exec_pb.js";
-import { FsStatRequestSchema, FsStatResponseSchema } from "./fs_pb.js";
+import { FsReadRequestSchema, FsReadResponseSchema, FsStatRequestSchema, FsStatResponseSchema } from "./fs_pb.js";
 import { HttpRequestSchema, HttpResponseSchema } from "./http_pb.js";
 import { LogRequestSchema, LogResponseSchema } from "./log_pb.js";
 import { CheckRequestSchema, CheckResponseSchema, DescribeRequestSchema, DescribeResponseSchema, SchemaRequestSchema, SchemaResponseSchema } from "./plugin_pb.js";
@@ -88,6 +88,19 @@ export const HOST_FS_STAT = Object.freeze({
 });
 
 /**
+ * Reads one regular file's contents (capped). Needs an fs read grant for the file itself (an
+ * exact-file rule is enough; symlinks are resolved before the grant is decided).
+ */
+export const HOST_FS_READ = Object.freeze({
+  service: "Host",
+  name: "FsRead",
+  witName: "fs-read",
+  jsName: "fsRead",
+  requestSchema: FsReadRequestSchema,
+  responseSchema: FsReadResponseSchema,
+});
+
+/**
  * Forwards a log record to the host. Needs no grant.
  */
 export const HOST_LOG = Object.freeze({
@@ -109,7 +122,7 @@ export const HOST = Object.freeze({
   witInterface: "reglet:abi/host@0.1.0",
   jcoImportName: "reglet:abi/host",
   exported: false,
-  methods: Object.freeze([HOST_EXEC_COMMAND, HOST_DNS_LOOKUP, HOST_HTTP_REQUEST, HOST_TCP_CONNECT, HOST_SMTP_CONNECT, HOST_FS_STAT, HOST_LOG]),
+  methods: Object.freeze([HOST_EXEC_COMMAND, HOST_DNS_LOOKUP, HOST_HTTP_REQUEST, HOST_TCP_CONNECT, HOST_SMTP_CONNECT, HOST_FS_STAT, HOST_FS_READ, HOST_LOG]),
 });
 
 /**

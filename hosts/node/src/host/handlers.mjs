@@ -3,15 +3,16 @@
 // plugin's Policy; a denial is an ErrorDetail of type `capability` whose code is the rule that would
 // be needed (in `--grant` syntax), and nothing is run or connected.
 
-import { mkdtempSync, readlinkSync, rmSync, statSync, lstatSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { ExecResponseSchema, FsStatResponseSchema, LogResponseSchema } from "../abi/messages.mjs";
+import { ExecResponseSchema, LogResponseSchema } from "../abi/messages.mjs";
 import { errorDetail, errorResponse } from "../abi/frames.mjs";
 import { normalisePath, resolveCommand } from "../policy/paths.mjs";
 import { effectiveTimeout } from "./deadlines.mjs";
+import { denial, lexicalPath } from "./denial.mjs";
+import { fsRead, fsStat } from "./fs.mjs";
 import { forwardLog } from "./log.mjs";
 import { dnsLookup } from "./net/dns.mjs";
 import { httpRequest } from "./net/http.mjs";
@@ -24,27 +25,7 @@ import { strerror } from "./text.mjs";
 /** Host-side limits of the exec host function (seconds, bytes). */
 export const EXEC_LIMITS = Object.freeze({ defaultTimeout: 30.0, maxTimeout: 30.0, maxOutput: 10 << 20 });
 
-/**
- * `p` as the plugin gave it, normalised on its text alone (as reglet_sdk.host.policy.lexical_path): a
- * denial names this, so it tells the plugin nothing about the host's files (no symlink resolved, no
- * search path consulted); the decision itself is taken on the resolved path.
- */
-export function lexicalPath(p) {
-  let normal = path.posix.normalize(p);
-  if (normal.length > 1 && normal.endsWith("/")) normal = normal.slice(0, -1);
-  return normal.startsWith("//") ? `/${normal.replace(/^\/+/, "")}` : normal;
-}
-
-/** The error for a request the plugin was not granted (`rule` needed); nothing was done. */
-export function denial(rule) {
-  return errorDetail(
-    "capability",
-    rule,
-    `the plugin was not granted ${rule}, so nothing was done. If the plugin should have it, run it with ` +
-      `\`--grant ${rule}\` (after reviewing why it needs it).`,
-    { details: { rule } },
-  );
-}
+export { denial, lexicalPath } from "./denial.mjs";
 
 const invalid = (message) => errorDetail("validation", "INVALID_REQUEST", message);
 const execFailure = (error) => create(ExecResponseSchema, { error, exitCode: -1 });
@@ -146,34 +127,12 @@ export class CallHandlers {
 
   /** lstat/stat of a path under an fs read grant; a missing path is exists=false, not an error. */
   async fsStat(request) {
-    if (!request.path) return create(FsStatResponseSchema, { error: invalid("FsStatRequest.path is empty; name the path to examine.") });
-    const followSymlinks = request.followSymlinks;
-    const checked = normalisePath(request.path, { followSymlinks });
-    if (this.policy.fs(checked, { followSymlinks }) === null) {
-      return create(FsStatResponseSchema, { error: denial(`fs:read:${lexicalPath(request.path)}`) });
-    }
-    let info;
-    try {
-      info = (followSymlinks ? statSync : lstatSync)(checked, { bigint: true });
-    } catch (error) {
-      if (error.code === "ENOENT") return create(FsStatResponseSchema, { exists: false });
-      const message = `${checked} cannot be examined: ${strerror(error)}`;
-      return create(FsStatResponseSchema, { error: errorDetail("internal", "STAT_FAILED", message) });
-    }
-    const isSymlink = info.isSymbolicLink();
-    // Python reads st_mtime as a float and keeps microseconds: round the same way.
-    const micros = (info.mtimeNs + 500n) / 1000n;
-    return create(FsStatResponseSchema, {
-      exists: true,
-      isDir: info.isDirectory(),
-      isSymlink,
-      symlinkTarget: isSymlink ? readlinkSync(checked) : "",
-      size: info.size,
-      mode: Number(info.mode),
-      uid: Number(info.uid),
-      gid: Number(info.gid),
-      modTime: { ...timestampFromMs(Number(micros / 1000n)), nanos: Number(micros % 1000000n) * 1000 },
-    });
+    return fsStat(this.policy, request);
+  }
+
+  /** Reads one granted regular file, capped (see host/fs.mjs). */
+  async fsRead(request) {
+    return fsRead(this.policy, request, { callDeadline: this.callDeadline });
   }
 
   /** Resolves a granted name. */

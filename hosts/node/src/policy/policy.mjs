@@ -92,7 +92,8 @@ export class Policy {
       if (base === null || literalPrefix(base) !== base || !base.startsWith("/")) {
         problems.push(
           `${rule} is not mounted into the sandbox: WASI gives a sandbox whole directories, so only rules of the ` +
-            "form fs:read:/DIR/** or fs:write:/DIR/** grant file access (it still applies to exec working directories).",
+            "form fs:read:/DIR/** or fs:write:/DIR/** make open() work; this rule still applies to the host's fs " +
+            "functions (fs.stat, fs.read_bytes, fs.read_text) and exec working directories.",
         );
         continue;
       }

@@ -19,6 +19,8 @@ __all__ = (
     "ExecRequest",
     "ExecResponse",
     "FsCapability",
+    "FsReadRequest",
+    "FsReadResponse",
     "FsRule",
     "FsStatRequest",
     "FsStatResponse",
@@ -532,7 +534,7 @@ class ErrorDetail(betterproto2.Message):
     type: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
     """
     Category. Known values: "network", "timeout", "config", "panic", "capability", "validation",
-    "internal", "exec", "memory". Plugins may use their own (e.g. "http").
+    "internal", "exec", "fs", "memory". Plugins may use their own (e.g. "http").
     """
 
     message: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
@@ -707,6 +709,66 @@ class FsCapability(betterproto2.Message):
 
 
 default_message_pool.register_message("reglet.v1", "FsCapability", FsCapability)
+
+
+@dataclass(eq=False, repr=False)
+class FsReadRequest(betterproto2.Message):
+    """
+    FsReadRequest asks for the contents of one regular file.
+    """
+
+    context: "CallContext | None" = betterproto2.field(
+        1, betterproto2.TYPE_MESSAGE, optional=True
+    )
+
+    path: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
+    """
+    Absolute path (a relative one is resolved against the host's working directory). Required.
+    Symlinks are followed; the fs read grant is decided on the resolved path.
+    """
+
+    max_bytes: "int" = betterproto2.field(3, betterproto2.TYPE_UINT64)
+    """
+    Read at most this many bytes. 0 means the host's default (10 MiB); the host caps any larger ask at
+    its own maximum, so a plugin may ask for less, never more.
+    """
+
+
+default_message_pool.register_message("reglet.v1", "FsReadRequest", FsReadRequest)
+
+
+@dataclass(eq=False, repr=False)
+class FsReadResponse(betterproto2.Message):
+    """
+    FsReadResponse carries the contents.
+    """
+
+    error: "ErrorDetail | None" = betterproto2.field(
+        1, betterproto2.TYPE_MESSAGE, optional=True
+    )
+    """
+    Set when the path may not be read (capability), does not exist (is_not_found, code NOT_FOUND), is
+    not a regular file (code NOT_A_REGULAR_FILE: directories, FIFOs, devices, sockets) or cannot be
+    read; content is then empty.
+    """
+
+    content: "bytes" = betterproto2.field(2, betterproto2.TYPE_BYTES)
+    """
+    The first min(size, max_bytes) bytes of the file.
+    """
+
+    truncated: "bool" = betterproto2.field(3, betterproto2.TYPE_BOOL)
+    """
+    True when content stops before the end of the file (the file is larger than the byte limit).
+    """
+
+    size: "int" = betterproto2.field(4, betterproto2.TYPE_UINT64)
+    """
+    The file's full size in bytes (as fstat(2) reported it when the file was opened).
+    """
+
+
+default_message_pool.register_message("reglet.v1", "FsReadResponse", FsReadResponse)
 
 
 @dataclass(eq=False, repr=False)

@@ -16,6 +16,8 @@ from reglet_abi.reglet.v1 import (
     DnsResponse,
     ExecRequest,
     ExecResponse,
+    FsReadRequest,
+    FsReadResponse,
     FsStatRequest,
     FsStatResponse,
     HttpRequest,
@@ -33,6 +35,7 @@ from reglet_abi.reglet.v1.services import (
     HOST,
     HOST_DNS_LOOKUP,
     HOST_EXEC_COMMAND,
+    HOST_FS_READ,
     HOST_FS_STAT,
     HOST_HTTP_REQUEST,
     HOST_LOG,
@@ -61,6 +64,8 @@ class HostTransport(Protocol):
     def smtp_connect(self, request: bytes, /) -> bytes: ...
 
     def fs_stat(self, request: bytes, /) -> bytes: ...
+
+    def fs_read(self, request: bytes, /) -> bytes: ...
 
     def log(self, request: bytes, /) -> bytes: ...
 
@@ -108,6 +113,12 @@ class HostStub:
     def fs_stat(self, request: FsStatRequest) -> FsStatResponse:
         """Reads a path's metadata (owner, permission bits, size, times). Needs an fs read grant for it."""
         return _rpc.call_remote(HOST_FS_STAT, self.transport.fs_stat, request)
+
+    def fs_read(self, request: FsReadRequest) -> FsReadResponse:
+        """Reads one regular file's contents (capped). Needs an fs read grant for the file itself (an
+        exact-file rule is enough; symlinks are resolved before the grant is decided).
+        """
+        return _rpc.call_remote(HOST_FS_READ, self.transport.fs_read, request)
 
     def log(self, request: LogRequest) -> LogResponse:
         """Forwards a log record to the host. Needs no grant."""

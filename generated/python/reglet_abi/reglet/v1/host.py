@@ -20,6 +20,8 @@ from reglet_abi.reglet.v1 import (
     DnsResponse,
     ExecRequest,
     ExecResponse,
+    FsReadRequest,
+    FsReadResponse,
     FsStatRequest,
     FsStatResponse,
     HttpRequest,
@@ -40,6 +42,7 @@ from reglet_abi.reglet.v1.services import (
     HOST,
     HOST_DNS_LOOKUP,
     HOST_EXEC_COMMAND,
+    HOST_FS_READ,
     HOST_FS_STAT,
     HOST_HTTP_REQUEST,
     HOST_LOG,
@@ -82,6 +85,12 @@ class HostHandlers(Protocol):
         """Reads a path's metadata (owner, permission bits, size, times). Needs an fs read grant for it."""
         ...
 
+    def fs_read(self, request: FsReadRequest, /) -> FsReadResponse:
+        """Reads one regular file's contents (capped). Needs an fs read grant for the file itself (an
+        exact-file rule is enough; symlinks are resolved before the grant is decided).
+        """
+        ...
+
     def log(self, request: LogRequest, /) -> LogResponse:
         """Forwards a log record to the host. Needs no grant."""
         ...
@@ -118,6 +127,11 @@ class UnimplementedHost:
     def fs_stat(self, request: FsStatRequest, /) -> FsStatResponse:
         return HOST_FS_STAT.error_response(
             "internal", "UNIMPLEMENTED", "this host does not implement Host.FsStat"
+        )
+
+    def fs_read(self, request: FsReadRequest, /) -> FsReadResponse:
+        return HOST_FS_READ.error_response(
+            "internal", "UNIMPLEMENTED", "this host does not implement Host.FsRead"
         )
 
     def log(self, request: LogRequest, /) -> LogResponse:

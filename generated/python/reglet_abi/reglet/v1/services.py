@@ -14,6 +14,8 @@ from reglet_abi.reglet.v1 import (
     DnsResponse,
     ExecRequest,
     ExecResponse,
+    FsReadRequest,
+    FsReadResponse,
     FsStatRequest,
     FsStatResponse,
     HttpRequest,
@@ -97,6 +99,16 @@ HOST_FS_STAT: RpcMethod[FsStatRequest, FsStatResponse] = RpcMethod(
     doc="Reads a path's metadata (owner, permission bits, size, times). Needs an fs read grant for it.",
 )
 
+HOST_FS_READ: RpcMethod[FsReadRequest, FsReadResponse] = RpcMethod(
+    service='Host',
+    name='FsRead',
+    wit_name='fs-read',
+    python_name='fs_read',
+    request_type=FsReadRequest,
+    response_type=FsReadResponse,
+    doc="Reads one regular file's contents (capped). Needs an fs read grant for the file itself (an\nexact-file rule is enough; symlinks are resolved before the grant is decided).",
+)
+
 HOST_LOG: RpcMethod[LogRequest, LogResponse] = RpcMethod(
     service='Host',
     name='Log',
@@ -116,7 +128,7 @@ HOST = RpcService(
     export_class_name='RegletAbiHost',
     world_module='reglet_wit',
     exported=False,
-    methods=(HOST_EXEC_COMMAND, HOST_DNS_LOOKUP, HOST_HTTP_REQUEST, HOST_TCP_CONNECT, HOST_SMTP_CONNECT, HOST_FS_STAT, HOST_LOG,),
+    methods=(HOST_EXEC_COMMAND, HOST_DNS_LOOKUP, HOST_HTTP_REQUEST, HOST_TCP_CONNECT, HOST_SMTP_CONNECT, HOST_FS_STAT, HOST_FS_READ, HOST_LOG,),
     doc='Host is implemented by the host (imported by the component, called by the plugin).',
 )
 

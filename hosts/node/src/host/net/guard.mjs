@@ -6,6 +6,7 @@
 import dns from "node:dns";
 import net from "node:net";
 import { errorDetail } from "../../abi/frames.mjs";
+import { denial } from "../denial.mjs";
 import { fmtG, strerror } from "../text.mjs";
 import { blockedClass, parseIP } from "./ip.mjs";
 
@@ -21,14 +22,7 @@ const bracket = (host) => (host.includes(":") ? `[${host}]` : host);
 
 /** The capability error for a host:port no rule grants. */
 export function denialDetail(host, port) {
-  const rule = `network:${bracket(host)}:${port}`;
-  return errorDetail(
-    "capability",
-    rule,
-    `the plugin was not granted ${rule}, so nothing was done. If the plugin should have it, run it with ` +
-      `\`--grant ${rule}\` (after reviewing why it needs it).`,
-    { details: { rule } },
-  );
+  return denial(`network:${bracket(host)}:${port}`);
 }
 
 /** Whether the rule names this host or address itself (no glob). */
