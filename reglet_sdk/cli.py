@@ -1,6 +1,6 @@
 """`reglet-sdk`: build plugins, and describe, inspect and run them in the reference host.
 
-    reglet-sdk build PLUGIN_DIR [-o OUT.wasm]
+    reglet-sdk build PLUGIN_DIR [-o OUT.wasm] [--no-cache] [--no-precompile]
     reglet-sdk test PLUGIN_DIR [--grant RULE ...]
     reglet-sdk new NAME [--dir FOLDER]
     reglet-sdk codegen --config FILE [--check]
@@ -26,27 +26,20 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from reglet_sdk import __version__
-from reglet_sdk.host import Host, HostConfig, PluginCallError, PluginDescription, PluginLoadError
-from reglet_sdk.host.call_thread import stuck_calls
-from reglet_sdk.host.config import NetworkSettings
 from reglet_sdk.host.display import attributed, escape, json_text
-from reglet_sdk.host.grant_store import (
-    GrantsNeeded,
-    GrantStore,
-    GrantStoreError,
-    PluginIdentity,
-    decide,
-    prompt_on_terminal,
-)
-from reglet_sdk.host.net.tls import CaBundleError
-from reglet_sdk.host.rules import Rule, RuleError, parse_rule, rules_from_grant_set
-from reglet_sdk.host.strict import StrictModeRefusal, refuse_broad, why_broad
-from reglet_sdk.results import Result
-from reglet_sdk.toolchain.componentize import BuildError
-from reglet_sdk.toolchain.plugin_yaml import ManifestError, parse_grants
+
+if TYPE_CHECKING:
+    from reglet_sdk.errors import ErrorDetail
+    from reglet_sdk.host import Host, NetworkSettings, PluginDescription
+    from reglet_sdk.host.rules import Rule
+    from reglet_sdk.results import Result
+
+# Start-up time is part of every command, so each command imports what it needs when it runs: the
+# network stack, YAML, the toolchain and the testing aids are not loaded to describe or check a plugin
+# (tests/cli/test_cli_imports.py holds this).
 
 EXIT_SUCCESS, EXIT_FAILURE, EXIT_ERROR = 0, 1, 2
 MAX_TIMEOUT = 86400.0
@@ -76,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("plugin_dir", type=Path, metavar="PLUGIN_DIR")
     build.add_argument("-o", "--output", type=Path, metavar="OUT.wasm", help="default: PLUGIN_DIR/<name>.wasm")
     build.add_argument("--no-cache", action="store_true", help="rebuild even if nothing changed")
+    build.add_argument(
+        "--no-precompile",
+        action="store_true",
+        help="skip compiling it for this machine's host (by default the first check is then a cached load)",
+    )
 
     for name, text in (
         ("describe", "show a plugin's metadata and requested capabilities"),
@@ -273,6 +271,8 @@ def _configure_logging(verbose: int, stream: TextIO) -> None:
 
 
 def _host(args: argparse.Namespace) -> Host:
+    from reglet_sdk.host import Host, HostConfig, NetworkSettings
+
     if not (math.isfinite(args.timeout) and 0 < args.timeout <= MAX_TIMEOUT):
         raise UsageError(
             f"--timeout must be a positive number of seconds, at most {MAX_TIMEOUT:g}, not {args.timeout}."
@@ -284,11 +284,18 @@ def _host(args: argparse.Namespace) -> Host:
     ca_bundle = getattr(args, "ca_bundle", None)
     if ca_bundle is not None and not ca_bundle.is_file():
         raise UsageError(f"--ca-bundle {ca_bundle}: no such file (a PEM file of CA certificates).")
+    network = NetworkSettings() if ca_bundle is None else _network_settings(ca_bundle)
+    return Host(HostConfig(timeout=args.timeout, memory_limit_mib=args.memory_limit, network=network))
+
+
+def _network_settings(ca_bundle: Path) -> NetworkSettings:
+    from reglet_sdk.host import NetworkSettings
+    from reglet_sdk.host.net.tls import CaBundleError
+
     try:
-        network = NetworkSettings(ca_bundle=ca_bundle)
+        return NetworkSettings(ca_bundle=ca_bundle)
     except CaBundleError as exc:
         raise UsageError(f"--ca-bundle {exc}") from exc
-    return Host(HostConfig(timeout=args.timeout, memory_limit_mib=args.memory_limit, network=network))
 
 
 class _Progress:
@@ -336,10 +343,26 @@ def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         target = build_plugin(args.plugin_dir, args.output, cache_dir=None if args.no_cache else default_cache_dir())
     size = target.stat().st_size / 2**20
     print(f"built {target} ({size:.1f} MiB) in {progress.elapsed:.1f} s", file=out)
+    if not args.no_precompile:
+        _precompile(target, out, err)
     return EXIT_SUCCESS
 
 
+def _precompile(target: Path, out: TextIO, err: TextIO) -> None:
+    """Compiles the built component into this user's compilation cache, so its first check is a cached load."""
+    from reglet_sdk.host.compile_cache import default_cache_dir, precompile
+
+    cache = default_cache_dir()
+    with _Progress(f"compiling {target.name} for this machine", err) as progress:
+        compiled = precompile(target, cache)
+    if compiled:
+        print(f"compiled it into {cache} in {progress.elapsed:.1f} s (checks load it from there)", file=out)
+
+
 def _describe_text(info: PluginDescription) -> str:
+    from reglet_sdk.host.rules import rules_from_grant_set
+    from reglet_sdk.host.strict import why_broad
+
     lines = [f"{info.name} {info.version}", f"  {info.description}" if info.description else ""]
     lines.append(
         f"  built with reglet-sdk {info.sdk_version} (ABI {info.abi_version}), needs host >= {info.min_host_version}"
@@ -415,6 +438,8 @@ def explicit_grants(args: argparse.Namespace, requested: list[Rule]) -> list[Rul
     """The rules granted on the command line, or None when no --grant, --grants or --trust was given."""
     if not (args.grant or args.grants or args.trust):
         return None
+    from reglet_sdk.host.rules import RuleError, parse_rule, rules_from_grant_set
+
     rules: list[Rule] = list(requested) if args.trust else []
     for text in args.grant:
         try:
@@ -422,6 +447,8 @@ def explicit_grants(args: argparse.Namespace, requested: list[Rule]) -> list[Rul
         except RuleError as exc:
             raise UsageError(f"--grant {exc}") from exc
     if args.grants:
+        from reglet_sdk.toolchain.plugin_yaml import ManifestError, parse_grants
+
         try:
             rules += rules_from_grant_set(
                 parse_grants(read_input(args.grants, "--grants", "a YAML file with a capabilities: block"), args.grants)
@@ -440,6 +467,9 @@ def _terminal_prompt(err: TextIO) -> Callable[[str], str]:
 
 
 def _cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from reglet_sdk.host.grant_store import GrantStore, PluginIdentity, decide, prompt_on_terminal
+    from reglet_sdk.host.strict import refuse_broad
+
     config = load_config(args.config)
     with _host(args) as host:
         plugin = host.load(args.plugin)
@@ -482,6 +512,7 @@ def _cmd_codegen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_test(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from reglet_sdk.host.rules import parse_rule
     from reglet_sdk.testing.plugin_examples import run_examples
     from reglet_sdk.toolchain import build_plugin, default_cache_dir
 
@@ -531,27 +562,66 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     _configure_logging(getattr(args, "verbose", 0), err)
     try:
         return _COMMANDS[args.command](args, out, err)
-    except (
-        UsageError,
-        BuildError,
-        PluginLoadError,
-        GrantsNeeded,
-        GrantStoreError,
-        StrictModeRefusal,
-        RuleError,
-    ) as exc:
+    except KeyboardInterrupt:
+        print(f"reglet-sdk {args.command}: interrupted", file=err)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        failure = _plugin_failure(exc)
+        if failure is not None:
+            print(escape(f"reglet-sdk {args.command}: the plugin failed: {failure}"), file=err)
+            if failure.stack:
+                print("\n".join(attributed(failure.stack.rstrip(), "  | ")), file=err)
+            return EXIT_ERROR
+        if not _for_the_user(exc):
+            raise
         # The messages are ours and may span lines; whatever of the plugin's text they quote is
         # escaped where they are written, and escaping each line again here keeps a missed quote harmless.
         print("\n".join(escape(line) for line in f"reglet-sdk {args.command}: {exc}".split("\n")), file=err)
         return EXIT_ERROR
-    except PluginCallError as exc:
-        print(escape(f"reglet-sdk {args.command}: the plugin failed: {exc.detail}"), file=err)
-        if exc.detail.stack:
-            print("\n".join(attributed(exc.detail.stack.rstrip(), "  | ")), file=err)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print(f"reglet-sdk {args.command}: interrupted", file=err)
-        return EXIT_INTERRUPTED
+
+
+_USER_ERRORS = (
+    ("reglet_sdk.toolchain.componentize", "BuildError"),
+    ("reglet_sdk.host.runtime", "PluginLoadError"),
+    ("reglet_sdk.host.grant_store", "GrantsNeeded"),
+    ("reglet_sdk.host.grant_store", "GrantStoreError"),
+    ("reglet_sdk.host.strict", "StrictModeRefusal"),
+    ("reglet_sdk.host.rules", "RuleError"),
+)
+"""The errors, besides UsageError, whose message is written for the user: (module, class name)."""
+
+
+def _for_the_user(exc: Exception) -> bool:
+    """Whether `exc` is reported as its message alone (exit 2) rather than as a crash.
+
+    An error class is looked up only in a module already imported: the commands import their modules
+    when they run, and an error of a module that was never imported cannot have been raised.
+    """
+    if isinstance(exc, UsageError):
+        return True
+    for module_name, class_name in _USER_ERRORS:
+        module = sys.modules.get(module_name)
+        if module is not None and isinstance(exc, getattr(module, class_name)):
+            return True
+    return False
+
+
+def _plugin_failure(exc: Exception) -> ErrorDetail | None:
+    """The plugin's ErrorDetail when `exc` is a PluginCallError (Describe or Schema failed), else None."""
+    if "reglet_sdk.host.runtime" not in sys.modules:
+        return None  # no plugin was loaded
+    from reglet_sdk.host.runtime import PluginCallError
+
+    return exc.detail if isinstance(exc, PluginCallError) else None
+
+
+def _stuck_calls() -> int:
+    """Plugin calls still blocked in a system call (none when no plugin ran: nothing imported the calls)."""
+    if "reglet_sdk.host.call_thread" not in sys.modules:
+        return 0
+    from reglet_sdk.host.call_thread import stuck_calls
+
+    return stuck_calls()
 
 
 def entry_point() -> None:
@@ -562,7 +632,7 @@ def entry_point() -> None:
     may wake inside wasmtime and run Python code.
     """
     status = main()
-    if stuck_calls():
+    if _stuck_calls():
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(status)

@@ -5,7 +5,6 @@ The host owns every limit: a plugin may ask a host function for less time or few
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +12,10 @@ from typing import TYPE_CHECKING
 
 from reglet_sdk.host.compile_cache import default_cache_dir
 from reglet_sdk.host.log import PluginLogRecord
-from reglet_sdk.host.net import tls
 
 if TYPE_CHECKING:
+    import ssl
+
     from wasmtime.component import Linker
 
     from reglet_sdk.host.runtime import LoadedPlugin
@@ -48,10 +48,12 @@ class NetworkSettings:
         # A bad CA bundle fails here, at start-up, with a clear error (tls.CaBundleError), instead of
         # in every TLS connection later.
         if self.ca_bundle is not None:
-            tls.client_context(self.ca_bundle)
+            self.tls_context()
 
     def tls_context(self) -> ssl.SSLContext:
         """A verifying TLS 1.2+ client context."""
+        from reglet_sdk.host.net import tls  # with ssl and cryptography: loaded when TLS is first needed
+
         return tls.client_context(self.ca_bundle)
 
 

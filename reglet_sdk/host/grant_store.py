@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from reglet_sdk.host.display import escape
 from reglet_sdk.host.rules import Rule, RuleError, parse_rule
 
@@ -154,6 +152,8 @@ class GrantStore:
         text = self._read()
         if text is None:
             return {}
+        import yaml  # only with a store to read (or write, in add): not on every check's start-up
+
         broken = "Fix it, or remove it (it only holds answers 'always'; you will be asked again)"
         try:
             data = yaml.safe_load(text)
@@ -208,6 +208,8 @@ class GrantStore:
 
     def add(self, plugin: PluginIdentity, rules: Iterable[Rule]) -> None:
         """Stores more rules for the component (the file is written atomically, mode 0600)."""
+        import yaml
+
         data = self._load()
         entry = data.setdefault(plugin.sha256, _Stored(plugin.name))
         entry.name = plugin.name

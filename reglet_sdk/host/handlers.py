@@ -37,11 +37,13 @@ from reglet_abi.reglet.v1 import (
     TcpResponse,
     services,
 )
-from reglet_sdk.host import exec, fs, log
+from reglet_sdk.host import fs, log
 from reglet_sdk.host.config import ExecLimits, NetworkSettings
 from reglet_sdk.host.log import PluginLogRecord
-from reglet_sdk.host.net import dns, http, smtp, tcp
 from reglet_sdk.host.policy import Policy
+
+# exec and the network functions (with subprocess, dnspython, urllib3, ssl and cryptography) are
+# imported on their first call: a plugin that does not use them, and the CLI start-up, skip the cost.
 
 ResponseT = TypeVar("ResponseT", bound=betterproto2.Message)
 
@@ -86,6 +88,8 @@ class CallHandlers:
 
     def exec_command(self, request: ExecRequest, /) -> ExecResponse:
         """See host.exec."""
+        from reglet_sdk.host import exec
+
         return self._in_time(
             services.HOST_EXEC_COMMAND,
             request,
@@ -106,12 +110,16 @@ class CallHandlers:
 
     def dns_lookup(self, request: DnsRequest, /) -> DnsResponse:
         """See host.net.dns."""
+        from reglet_sdk.host.net import dns
+
         return self._in_time(
             services.HOST_DNS_LOOKUP, request, lambda: dns.dns_lookup(self.policy, request, deadline=self.deadline)
         )
 
     def http_request(self, request: HttpRequest, /) -> HttpResponse:
         """See host.net.http."""
+        from reglet_sdk.host.net import http
+
         return self._in_time(
             services.HOST_HTTP_REQUEST,
             request,
@@ -120,6 +128,8 @@ class CallHandlers:
 
     def tcp_connect(self, request: TcpRequest, /) -> TcpResponse:
         """See host.net.tcp."""
+        from reglet_sdk.host.net import tcp
+
         return self._in_time(
             services.HOST_TCP_CONNECT,
             request,
@@ -128,6 +138,8 @@ class CallHandlers:
 
     def smtp_connect(self, request: SmtpRequest, /) -> SmtpResponse:
         """See host.net.smtp."""
+        from reglet_sdk.host.net import smtp
+
         return self._in_time(
             services.HOST_SMTP_CONNECT,
             request,

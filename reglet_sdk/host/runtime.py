@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
-from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
+from wasmtime import Engine, Store, WasiConfig, WasmtimeError
 from wasmtime.component import Component, ComponentInstanceType, FuncType, Linker, String
 
 from reglet_abi._rpc import RpcMethod
@@ -42,7 +42,7 @@ from reglet_abi.reglet.v1.host import add_host_to_linker
 from reglet_sdk import __version__
 from reglet_sdk.errors import ErrorDetail
 from reglet_sdk.host.call_thread import DEADLINE_GRACE, Abandoned, CallThreads
-from reglet_sdk.host.compile_cache import CompileCache
+from reglet_sdk.host.compile_cache import ENGINE_SETTINGS, CompileCache, new_engine
 from reglet_sdk.host.config import HostConfig
 from reglet_sdk.host.display import escape
 from reglet_sdk.host.handlers import CallHandlers
@@ -243,11 +243,9 @@ class Host:
 
     def __init__(self, config: HostConfig | None = None) -> None:
         self.config = config or HostConfig()
-        engine_config = Config()
-        engine_config.epoch_interruption = True
-        self.engine = Engine(engine_config)
+        self.engine = new_engine()
         self.compile_cache = (
-            CompileCache(self.config.cache_dir, "epoch_interruption") if self.config.cache_dir is not None else None
+            CompileCache(self.config.cache_dir, ENGINE_SETTINGS) if self.config.cache_dir is not None else None
         )
         self._ticker = _EpochTicker(self.engine, self.config.epoch_tick)
         self._calls = CallThreads(self.config.max_stuck_calls)
@@ -295,15 +293,16 @@ class Host:
                 f"{path} is a core WebAssembly module, not a component. Reglet plugins are WebAssembly "
                 "components: build them with `reglet-sdk build`."
             )
+        sha256 = hashlib.sha256(wasm).hexdigest()  # the plugin's identity, and its compilation cache key
         try:
             if self.compile_cache is not None:
-                component, from_cache = self.compile_cache.load(self.engine, wasm)
+                component, from_cache = self.compile_cache.load(self.engine, wasm, sha256)
             else:
                 component, from_cache = Component(self.engine, wasm), False
         except WasmtimeError as exc:
             raise PluginLoadError(f"{path} is not a valid WebAssembly component: {exc}") from exc
         self._check_exports(path, component)
-        plugin = LoadedPlugin(self, path, component, from_cache, as_policy(grants), hashlib.sha256(wasm).hexdigest())
+        plugin = LoadedPlugin(self, path, component, from_cache, as_policy(grants), sha256)
         try:
             description = plugin.describe()
         except PluginCallError as exc:

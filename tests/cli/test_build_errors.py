@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import shutil
+import stat
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from reglet_sdk.cli import main
+from reglet_sdk.host import Host, HostConfig, PluginLoadError
+from reglet_sdk.host.compile_cache import precompile
 from tests.conftest import REPO_EXAMPLES
 
 GOOD_YAML = "name: broken\nversion: 1.0.0\n"
@@ -116,7 +119,8 @@ def test_second_register_is_a_build_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.component
-def test_build_succeeds_and_reports_where(tmp_path: Path) -> None:
+def test_build_succeeds_and_reports_where(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REGLET_CACHE_DIR", str(tmp_path / "cache"))
     folder = tmp_path / "hello"
     shutil.copytree(REPO_EXAMPLES / "hello", folder, ignore=shutil.ignore_patterns("*.wasm", "__pycache__"))
     out, err = io.StringIO(), io.StringIO()
@@ -125,6 +129,22 @@ def test_build_succeeds_and_reports_where(tmp_path: Path) -> None:
     assert (folder / "hello.wasm").stat().st_size > 1 << 20
     assert out.getvalue().startswith(f"built {folder / 'hello.wasm'}")
     assert "building" in err.getvalue()  # the progress indication
+    assert f"compiled it into {tmp_path / 'cache' / 'compiled'}" in out.getvalue()
+
+
+@pytest.mark.component
+def test_the_first_check_after_a_build_is_a_cached_load(hello_wasm: Path, tmp_path: Path) -> None:
+    """The build's precompile fills the host's cache; a compiled file shipped beside a plugin is never run."""
+    cache = tmp_path / "compiled"
+    assert precompile(hello_wasm, cache) is True
+    assert precompile(hello_wasm, cache) is False  # already there: nothing compiled
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    with Host(HostConfig(cache_dir=cache)) as host:
+        assert host.load(hello_wasm).from_cache
+        shipped = tmp_path / "hello.cwasm"
+        shipped.write_bytes(next(cache.glob("*.cwasm")).read_bytes())  # a valid compiled form, as an author could ship
+        with pytest.raises(PluginLoadError, match="is not a WebAssembly file"):
+            host.load(shipped)
 
 
 @pytest.mark.component
