@@ -6,7 +6,9 @@ Suites (one module each, so each concern has one home):
 
 - load: first load (compile) vs a load from the compilation cache, floor = reading the file;
 - check: one check in a fresh sandbox vs the same plugin code called natively in-process;
-- transfer: a 12 MiB host answer plus a 12 MiB plugin answer across the boundary vs copying 24 MiB.
+- transfer: a 12 MiB host answer plus a 12 MiB plugin answer across the boundary vs copying 24 MiB;
+- fixed_cost: a do-nothing check and examples/hello's check vs a bare Store + instantiate;
+- size: the hello and do-nothing components vs the 20 MiB limit.
 
 `--json` prints the rows for machines (name, measured, floor, ratio, target, meets_target) instead of
 the table; the exit status is 0 either way (a missed target is a finding, not a crash).
@@ -20,8 +22,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.check import bench_check
+from benchmarks.fixed_cost import bench_fixed_cost
 from benchmarks.load import bench_load
 from benchmarks.measure import Row, format_row, header, to_json
+from benchmarks.size import bench_size
 from benchmarks.transfer import bench_transfer
 from reglet_sdk.toolchain import build_plugin, default_cache_dir
 
@@ -33,6 +37,8 @@ SUITES: dict[str, Suite] = {
     "load": bench_load,
     "check": bench_check,
     "transfer": lambda _hello: bench_transfer(),
+    "fixed_cost": bench_fixed_cost,
+    "size": bench_size,
 }
 
 
