@@ -85,8 +85,9 @@ class _StandIn(plugin.Plugin):
         self.logger = logger
 
     def describe(self, ctx: Context) -> Metadata:
-        """A name that is never served."""
-        return Metadata(name="warm-up", version="0.0.0")
+        """The built plugin's name and version, so Describe runs its answering path, not its mismatch path."""
+        built = manifest.embedded()
+        return Metadata(name=built.name, version=built.version) if built else Metadata(name="warm-up", version="0")
 
     def schema(self, ctx: Context) -> bytes:
         """The empty object schema."""
