@@ -9,6 +9,8 @@ Suites (one module each, so each concern has one home):
 - transfer: a 12 MiB host answer plus a 12 MiB plugin answer across the boundary vs copying 24 MiB;
 - cli: a warm `reglet-sdk check` (new process, compiled code cached) vs `python -c "import wasmtime"`;
 - first_load: the first load after `reglet-sdk build` precompiled, and a second plugin's first load.
+- fixed_cost: a do-nothing check and examples/hello's check vs a bare Store + instantiate;
+- size: the hello and do-nothing components vs the 20 MiB limit.
 
 `--json` prints the rows for machines (name, measured, floor, ratio, target, meets_target) instead of
 the table; the exit status is 0 either way (a missed target is a finding, not a crash).
@@ -24,8 +26,10 @@ from pathlib import Path
 from benchmarks.check import bench_check
 from benchmarks.cli import bench_cli
 from benchmarks.first_load import bench_first_load
+from benchmarks.fixed_cost import bench_fixed_cost
 from benchmarks.load import bench_load
 from benchmarks.measure import Row, format_row, header, to_json
+from benchmarks.size import bench_size
 from benchmarks.transfer import bench_transfer
 from reglet_sdk.toolchain import build_plugin, default_cache_dir
 
@@ -39,6 +43,8 @@ SUITES: dict[str, Suite] = {
     "transfer": lambda _hello: bench_transfer(),
     "cli": bench_cli,
     "first_load": bench_first_load,
+    "fixed_cost": bench_fixed_cost,
+    "size": bench_size,
 }
 
 

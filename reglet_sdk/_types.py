@@ -24,8 +24,20 @@ class FieldSpec:
     extra_schema: dict[str, Any]
 
 
-def fields(cls: type) -> list[FieldSpec]:
-    """The fields of a config dataclass with resolved type hints."""
+_FIELDS: dict[type, tuple[FieldSpec, ...]] = {}
+"""Each config class's fields, by class (classes are defined once, at import time)."""
+
+
+def fields(cls: type) -> tuple[FieldSpec, ...]:
+    """The fields of a config dataclass with resolved type hints (computed once per class).
+
+    Resolving the hints is most of the work of loading a config (it compiles each string annotation),
+    so it is cached: the build fills the cache for the plugin's config classes while it pre-initialises
+    the component (reglet_sdk.preinit), and every check in a fresh instance finds it in the snapshot.
+    """
+    cached = _FIELDS.get(cls)
+    if cached is not None:
+        return cached
     if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
         raise TypeError(f"expected a dataclass type, got {cls!r}")
     hints = typing.get_type_hints(cls)
@@ -49,7 +61,8 @@ def fields(cls: type) -> list[FieldSpec]:
                 extra_schema=dict(f.metadata.get("schema", {})),
             )
         )
-    return specs
+    _FIELDS[cls] = tuple(specs)
+    return _FIELDS[cls]
 
 
 def optional_inner(tp: Any) -> Any | None:

@@ -122,11 +122,30 @@ def _copy_metadata(module: str, stage: Path) -> None:
         (dist_info / "METADATA").write_text(metadata, encoding="utf-8")
 
 
+_VERSION_LOOKUP = ("from importlib import metadata\n", 'metadata.version("betterproto2")')
+
+
+def _pin_betterproto2_version(stage: Path) -> None:
+    """Makes the staged betterproto2 state its version instead of looking it up when imported.
+
+    Its `_version.py` calls importlib.metadata, which imports email, zipfile, pathlib, tempfile and
+    more: 1.4 MiB of every component's memory snapshot (21.0 -> 19.5 MiB for examples/hello), for a
+    string known at build time. The staged copy gets that string (the installed version); a
+    betterproto2 whose `_version.py` reads differently is left as it is.
+    """
+    path = stage / "betterproto2" / "_version.py"
+    text = path.read_text(encoding="utf-8")
+    if all(part in text for part in _VERSION_LOOKUP):
+        pinned = text.replace(_VERSION_LOOKUP[0], "").replace(_VERSION_LOOKUP[1], repr(version("betterproto2")))
+        path.write_text(pinned, encoding="utf-8")
+
+
 def _stage(spec: ComponentSpec, stage: Path) -> None:
     """Lays out the guest's Python path in `stage`: runtime packages, app folders, entry module."""
     for name in GUEST_PACKAGES:
         _copy(_module_path(name), stage)
         _copy_metadata(name, stage)
+    _pin_betterproto2_version(stage)
     for part in spec.sdk_parts:
         target = stage / "reglet_sdk" / part
         target.parent.mkdir(parents=True, exist_ok=True)
