@@ -6,7 +6,8 @@ Suites (one module each, so each concern has one home):
 
 - load: first load (compile) vs a load from the compilation cache, floor = reading the file;
 - check: one check in a fresh sandbox vs the same plugin code called natively in-process;
-- transfer: a 12 MiB host answer plus a 12 MiB plugin answer across the boundary vs copying 24 MiB.
+- transfer: a 12 MiB host answer plus a 12 MiB plugin answer across the boundary vs copying 24 MiB;
+- throughput: checks per second on 2 threads of one Host and on a 2-process HostPool vs 1 thread.
 
 `--json` prints the rows for machines (name, measured, floor, ratio, target, meets_target) instead of
 the table; the exit status is 0 either way (a missed target is a finding, not a crash).
@@ -22,6 +23,7 @@ from pathlib import Path
 from benchmarks.check import bench_check
 from benchmarks.load import bench_load
 from benchmarks.measure import Row, format_row, header, to_json
+from benchmarks.throughput import bench_throughput
 from benchmarks.transfer import bench_transfer
 from reglet_sdk.toolchain import build_plugin, default_cache_dir
 
@@ -33,6 +35,7 @@ SUITES: dict[str, Suite] = {
     "load": bench_load,
     "check": bench_check,
     "transfer": lambda _hello: bench_transfer(),
+    "throughput": bench_throughput,
 }
 
 

@@ -7,11 +7,15 @@ Example::
     with Host(HostConfig(timeout=10)) as host:
         plugin = host.load("command.wasm", grants=["exec:/usr/bin/uname"])
         result = plugin.check({"command": "/usr/bin/uname", "args": ["-s"]})
+
+`HostPool(config, processes=N)` has the same `load` and plugin API and runs the calls in N worker
+processes, so checks run on every core at once (see reglet_sdk.host.pool).
 """
 
 from reglet_sdk.host.config import ExecLimits, HostConfig, NetworkSettings
 from reglet_sdk.host.log import PluginLogRecord
 from reglet_sdk.host.policy import Policy
+from reglet_sdk.host.pool import HostPool, PooledPlugin
 from reglet_sdk.host.rules import Rule, parse_rule
 from reglet_sdk.host.runtime import (
     HOST_VERSION,
@@ -27,6 +31,7 @@ __all__ = [
     "ExecLimits",
     "Host",
     "HostConfig",
+    "HostPool",
     "LoadedPlugin",
     "NetworkSettings",
     "PluginCallError",
@@ -34,6 +39,7 @@ __all__ = [
     "PluginLoadError",
     "PluginLogRecord",
     "Policy",
+    "PooledPlugin",
     "Rule",
     "parse_rule",
 ]
