@@ -185,7 +185,7 @@ class HostPool:
         self.processes = _cores() if processes is None else processes
         if self.processes < 1:
             raise ValueError(f"a HostPool needs at least one process, not {self.processes}.")
-        self._init = ("init", replace(self.config, on_log=None), logging.getLogger("reglet").getEffectiveLevel())
+        self._init = ("init", replace(self.config, on_log=None))
         try:
             pickle.dumps(self._init)
         except Exception as exc:  # whatever pickle raises, the remedy is the same
@@ -237,6 +237,8 @@ class HostPool:
                 worker.stop(graceful=True)
             else:
                 worker.kill()  # its caller sees the connection end and closes it
+        with self._lock:
+            self._workers.clear()
 
     def load(self, path: str | Path, grants: Grants | None = None) -> PooledPlugin:
         """Loads a plugin as Host.load does (same checks, same errors), in one worker; the others load it lazily."""
@@ -284,8 +286,15 @@ class HostPool:
         if known == version:
             return "ok", None, 0
         if known is None:
-            path = str(plugin.path.absolute())
-            request: tuple[Any, ...] = ("load", plugin.id, path, policy, preopens, plugin.sha256)
+            request: tuple[Any, ...] = (
+                "load",
+                plugin.id,
+                str(plugin.path),
+                os.getcwd(),
+                policy,
+                preopens,
+                plugin.sha256,
+            )
             answer = self._ask(worker, request, self.config.timeout + DEADLINE_GRACE + LOAD_ALLOWANCE, 0.0)
         else:
             answer = self._ask(worker, ("grant", plugin.id, policy, preopens), QUICK_TIMEOUT, 0.0)

@@ -4,8 +4,8 @@ host.pool starts this module in a fresh interpreter (never a fork: the parent ma
 threads) with one end of a socket pair. The protocol, pickled messages on a
 multiprocessing Connection:
 
-- parent -> worker: first ("init", HostConfig without on_log, level of the `reglet` logger), then
-  requests: ("load", id, path, policy, preopens, sha256 or ""), ("grant", id, policy, preopens),
+- parent -> worker: first ("init", HostConfig without on_log), then
+  requests: ("load", id, path, the parent's cwd, policy, preopens, sha256 or ""), ("grant", id, policy, preopens),
   ("call", id, op, argument, timeout) with op "check", "describe" or "schema", and ("close",);
 - worker -> parent: ("ready", pid) once its Host exists; ("log", PluginLogRecord) for each record a
   plugin sends and ("record", logging.LogRecord) for the host's own log records, as they happen;
@@ -94,9 +94,12 @@ class _Worker:
         self.host = host
         self.plugins: dict[int, LoadedPlugin] = {}
 
-    def load(self, plugin_id: int, path: str, policy: Policy, preopens: list[Preopen], sha256: str) -> Any:
+    def load(self, plugin_id: int, path: str, cwd: str, policy: Policy, preopens: list[Preopen], sha256: str) -> Any:
+        # The path as the caller gave it, so errors name it as a Host's would, unless the parent has
+        # moved to another directory since this worker started.
+        where = Path(path) if os.getcwd() == cwd else Path(cwd, path)
         with _quiet_on_this_thread(logging.getLogger("reglet.host")):
-            loaded = self.host.load(Path(path), policy)
+            loaded = self.host.load(where, policy)
         if sha256 and loaded.sha256 != sha256:
             raise PluginLoadError(
                 f"{path} changed after the pool loaded it (its SHA-256 is now {loaded.sha256}); every worker must "
@@ -146,11 +149,11 @@ def _send_answer(channel: _Channel, answer: tuple[Any, ...]) -> None:
 def serve(connection: Connection) -> None:
     """Answers the parent's requests until it says close or goes away."""
     channel = _Channel(connection)
-    _, config, level = connection.recv()
+    _, config = connection.recv()
     assert isinstance(config, HostConfig)
     reglet = logging.getLogger("reglet")
     reglet.addHandler(_Forward(channel))
-    reglet.setLevel(level)
+    reglet.setLevel(logging.DEBUG)  # the parent's loggers, as configured when a record arrives, decide
     reglet.propagate = False  # the parent's handlers show them; nothing is printed here
     with Host(replace(config, on_log=channel.plugin_log)) as host:
         worker = _Worker(host)
