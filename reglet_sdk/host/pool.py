@@ -22,9 +22,11 @@ import contextlib
 import itertools
 import json
 import logging
+import math
 import os
 import pickle
 import queue
+import select
 import signal
 import socket
 import subprocess
@@ -108,6 +110,9 @@ class _Process:
             theirs.close()
         self.connection = Connection(ours.detach())
         self.connection.send(init)  # read once the interpreter is up
+        # Registered once: Connection.poll builds a new selector on every call, a cost paid per message.
+        self._readable = select.poll()
+        self._readable.register(self.connection.fileno(), select.POLLIN)
         self.ready = False
         self.gone = False
         self.grants: dict[int, int] = {}  # plugin id -> the version of its grants this worker has
@@ -129,7 +134,7 @@ class _Process:
         while True:
             left = deadline - time.monotonic()
             try:
-                if left <= 0 or not self.connection.poll(left):
+                if left <= 0 or not self._readable.poll(math.ceil(left * 1000)):
                     raise _Unanswered
                 message = self.connection.recv()
             except (EOFError, OSError, pickle.UnpicklingError) as exc:
@@ -166,6 +171,15 @@ class _Process:
             with contextlib.suppress(ValueError):
                 return f"killed by {signal.Signals(-code).name}"
         return f"exit status {code}"
+
+
+def _unsendable(config: Any, problem: Exception) -> ErrorDetail:
+    """Why a check's config cannot go to a worker: the error a Host gives for it, else what pickle said."""
+    try:
+        to_json_object(config, "config")
+    except TypeError as exc:
+        return ErrorDetail("config", str(exc), code="INVALID_CONFIG")
+    return ErrorDetail("config", f"the config cannot be sent to a worker process: {problem}", code="INVALID_CONFIG")
 
 
 def _cores() -> int:
@@ -307,8 +321,7 @@ class HostPool:
         try:
             return worker.exchange(request, backstop, self._deliver)
         except _Unsendable as exc:
-            detail = ErrorDetail("config", f"the config cannot be sent to a worker: {exc}", "INVALID_CONFIG")
-            return "call-error", detail, 0
+            return "call-error", _unsendable(request[3], exc), 0
         except _Unanswered:
             self._replace(worker)
             detail = self._closed_detail() or ErrorDetail(
@@ -440,8 +453,7 @@ class PooledPlugin:
     def check(self, config: Mapping[str, Any] | None = None, timeout: float | None = None) -> Result:
         """Runs the check; never raises for plugin misbehaviour (that becomes a Result with status error)."""
         try:
-            plain = dict(config or {})
-            to_json_object(plain, "config")  # the error a Host gives, before anything is sent
+            plain = dict(config or {})  # its values are checked in the worker, as a Host checks them
         except TypeError as exc:
             return Result.from_error(ErrorDetail("config", str(exc), code="INVALID_CONFIG"))
         status, value = self.host.call(self, "check", plain, timeout)

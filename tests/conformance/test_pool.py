@@ -95,7 +95,8 @@ CHECKS: list[tuple[str, dict[str, Any]]] = [
     ("hello", {"name": "Ada", "greeting": "good day"}),
     ("hello", {"name": "Ada", "times": "twice"}),
     ("hello", {"name": "Ada", "times": 0}),
-    ("hello", {"name": {1, 2}}),
+    ("hello", {"name": {1, 2}}),  # not JSON: refused in the worker, as a Host refuses it
+    ("hello", {"name": lambda: "Ada"}),  # not even picklable: refused in the parent, with the Host's words
     ("misbehaving", {"mode": "ok"}),
     ("misbehaving", {"mode": "raise"}),
     ("misbehaving", {"mode": "wrong-type"}),
