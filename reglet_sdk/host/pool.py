@@ -267,7 +267,7 @@ class HostPool:
         plugin.description, plugin.from_cache, plugin.sha256 = value
         return plugin
 
-    def call(self, plugin: PooledPlugin, op: str, argument: Any, timeout: float | None) -> tuple[str, Any]:
+    def _call(self, plugin: PooledPlugin, op: str, argument: Any, timeout: float | None) -> tuple[str, Any]:
         """Runs `op` (check, describe, schema) on a worker: ("ok", value) or ("call-error", ErrorDetail)."""
         limit = self.config.timeout if timeout is None else timeout
         request = ("call", plugin.id, op, argument, timeout)
@@ -327,9 +327,10 @@ class HostPool:
             detail = self._closed_detail() or ErrorDetail(
                 type="timeout",
                 code="TIMEOUT",
-                message=f"the worker process running the plugin did not answer within {backstop:g} s (the call's "
-                f"{limit:g} s limit and {backstop - limit:g} s of grace), so the pool killed it, and everything it "
-                "ran, and started another. Raise the limit with --timeout if the check legitimately needs longer.",
+                message=f"the worker process running the plugin did not answer within {backstop:g} s"
+                + (f" (the call's {limit:g} s limit and {backstop - limit:g} s of grace)" if limit else "")
+                + ", so the pool killed it, and everything it ran, and started another. Raise the limit with "
+                "--timeout if the check legitimately needs longer.",
                 is_timeout=True,
             )
             return "call-error", detail, 0
@@ -442,12 +443,12 @@ class PooledPlugin:
 
     def describe(self, timeout: float | None = None) -> PluginDescription:
         """Asks the plugin for its metadata; raises PluginCallError when it cannot answer."""
-        value: PluginDescription = self._value(self.host.call(self, "describe", None, timeout))
+        value: PluginDescription = self._value(self.host._call(self, "describe", None, timeout))
         return value
 
     def schema(self, timeout: float | None = None) -> dict[str, Any]:
         """The plugin's config schema; raises PluginCallError when it cannot answer."""
-        value: dict[str, Any] = self._value(self.host.call(self, "schema", None, timeout))
+        value: dict[str, Any] = self._value(self.host._call(self, "schema", None, timeout))
         return value
 
     def check(self, config: Mapping[str, Any] | None = None, timeout: float | None = None) -> Result:
@@ -456,7 +457,7 @@ class PooledPlugin:
             plain = dict(config or {})  # its values are checked in the worker, as a Host checks them
         except TypeError as exc:
             return Result.from_error(ErrorDetail("config", str(exc), code="INVALID_CONFIG"))
-        status, value = self.host.call(self, "check", plain, timeout)
+        status, value = self.host._call(self, "check", plain, timeout)
         return value if status == "ok" else Result.from_error(value)
 
     @staticmethod
