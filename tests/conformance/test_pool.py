@@ -276,3 +276,14 @@ def test_a_config_the_workers_cannot_receive_is_refused_at_once() -> None:
 
     with pytest.raises(ValueError, match="top level of an importable module"):
         HostPool(HostConfig(extensions=(closure,)), processes=1)
+
+
+def test_the_readme_example_runs(hello_wasm: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REGLET_CACHE_DIR", str(COMPILE_CACHE.parent))  # the tests' compile cache, already warm
+    section = (REPO / "README.md").read_text().split("### Scaling across cores", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(code.replace('"hello.wasm"', repr(str(hello_wasm))), namespace)  # our own README, as a reader would run it
+    assert [r.message for r in namespace["results"]] == [
+        f"Hello, {name}!" for name in ("Ada", "Grace", "Edsger", "Barbara")
+    ]
