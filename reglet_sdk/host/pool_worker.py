@@ -42,10 +42,17 @@ class _Channel:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self._lock = threading.Lock()
+        self.parent_gone = False
 
     def send(self, message: tuple[Any, ...]) -> None:
+        """Sends one message; once the parent is gone, nothing (the worker is about to end)."""
         with self._lock:
-            self.connection.send(message)
+            if self.parent_gone:
+                return
+            try:
+                self.connection.send(message)
+            except OSError:  # the socket's other end closed: the parent died or killed this worker's peer
+                self.parent_gone = True
 
     def plugin_log(self, record: PluginLogRecord) -> None:
         """The Host's on_log: the record goes to the parent, whose on_log receives it."""
@@ -166,6 +173,8 @@ def serve(connection: Connection) -> None:
             if request[0] == "close":
                 return
             _send_answer(channel, worker.answer(request))
+            if channel.parent_gone:
+                return
 
 
 def main(fd: int) -> None:

@@ -7,6 +7,8 @@ import os
 import random
 import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +37,14 @@ SLEEP = os.path.realpath(shutil.which("sleep") or "/bin/sleep")
 def _alive(pid: int) -> bool:
     """Whether a process with this pid exists (a zombie counts: it was not reaped)."""
     return Path(f"/proc/{pid}").exists()
+
+
+def _running(pid: int) -> bool:
+    """Whether the process exists and has not exited (a zombie has: only its parent has yet to reap it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
@@ -268,6 +278,27 @@ def test_close_ends_every_worker_even_mid_call_and_later_calls_are_refused(
     assert pool.pids == ()
     with pytest.raises(RuntimeError, match="closed"):
         hello.check({"name": "Ada"})
+
+
+def test_workers_end_when_their_parent_is_killed(hello_wasm: Path) -> None:
+    program = f"""if True:
+        import time
+        from pathlib import Path
+        from reglet_sdk.host import HostConfig, HostPool
+        pool = HostPool(HostConfig(cache_dir=Path({str(COMPILE_CACHE)!r})), processes=2)
+        assert pool.load({str(hello_wasm)!r}).check({{"name": "Ada"}}).status == "success"
+        print(*pool.pids, flush=True)
+        time.sleep(120)
+    """
+    parent = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        pids = [int(word) for word in parent.stdout.readline().split()]
+        assert len(pids) == 2 and all(_running(pid) for pid in pids)
+    finally:
+        parent.kill()  # no close(), no atexit: the workers only see their sockets close
+        parent.wait()
+    assert _wait_for(lambda: not any(_running(pid) for pid in pids), 20), "a worker outlived its parent"
 
 
 def test_a_config_the_workers_cannot_receive_is_refused_at_once() -> None:
