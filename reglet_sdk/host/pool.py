@@ -199,6 +199,11 @@ class HostPool:
         self.processes = _cores() if processes is None else processes
         if self.processes < 1:
             raise ValueError(f"a HostPool needs at least one process, not {self.processes}.")
+        if not sys.executable:
+            raise RuntimeError(
+                "a HostPool starts its workers with this program's Python interpreter, but sys.executable is "
+                "empty (an embedded interpreter). Use a Host instead, or run the program with python."
+            )
         self._init = ("init", replace(self.config, on_log=None))
         try:
             pickle.dumps(self._init)
