@@ -14,6 +14,10 @@ keeps a backstop: a worker that has not answered `BACKSTOP_GRACE` seconds after 
 (and the Host's grace) is killed with everything it runs and replaced, and the call ends as a
 timeout. A worker that dies (the OOM killer, a crash) is replaced and its call gets a WORKER_LOST
 error; a worker left with a call stuck past its deadline is replaced too, which frees that sandbox.
+
+A worker is trusted as the host itself is (it runs the plugin inside wasmtime, as a Host's process
+does): the parent unpickles its messages. The plugin's bytes reach the parent only inside values the
+worker's Host has decoded and checked.
 """
 
 from __future__ import annotations
@@ -401,10 +405,12 @@ class HostPool:
         worker.stop(graceful=True)
 
     def _replace(self, worker: _Process) -> None:
+        """Ends the worker and starts another in its place, once (a second call for it only closes)."""
         worker.stop(graceful=False)
         with self._lock:
-            if worker in self._workers:
-                self._workers.remove(worker)
+            if worker not in self._workers:
+                return
+            self._workers.remove(worker)
         self._spawn()
 
 
