@@ -12,10 +12,11 @@ Example::
 processes, so checks run on every core at once (see reglet_sdk.host.pool).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from reglet_sdk.host.config import ExecLimits, HostConfig, NetworkSettings
 from reglet_sdk.host.log import PluginLogRecord
 from reglet_sdk.host.policy import Policy
-from reglet_sdk.host.pool import HostPool, PooledPlugin
 from reglet_sdk.host.rules import Rule, parse_rule
 from reglet_sdk.host.runtime import (
     HOST_VERSION,
@@ -25,6 +26,19 @@ from reglet_sdk.host.runtime import (
     PluginDescription,
     PluginLoadError,
 )
+
+if TYPE_CHECKING:
+    from reglet_sdk.host.pool import HostPool, PooledPlugin
+
+
+def __getattr__(name: str) -> Any:
+    # The pool (multiprocessing, subprocess, sockets) is imported when first named, not by every CLI run.
+    if name in ("HostPool", "PooledPlugin"):
+        from reglet_sdk.host import pool
+
+        return getattr(pool, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "HOST_VERSION",
