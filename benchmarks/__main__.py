@@ -8,9 +8,10 @@ Suites (one module each, so each concern has one home):
 - check: one check in a fresh sandbox vs the same plugin code called natively in-process;
 - transfer: a 12 MiB host answer plus a 12 MiB plugin answer across the boundary vs copying 24 MiB;
 - cli: a warm `reglet-sdk check` (new process, compiled code cached) vs `python -c "import wasmtime"`;
-- first_load: the first load after `reglet-sdk build` precompiled, and a second plugin's first load.
+- first_load: the first load after `reglet-sdk build` precompiled, and a second plugin's first load;
 - fixed_cost: a do-nothing check and examples/hello's check vs a bare Store + instantiate;
-- size: the hello and do-nothing components vs the 20 MiB limit.
+- size: the hello and do-nothing components vs the 20 MiB limit;
+- throughput: checks per second on 2 threads of one Host and on a 2-process HostPool vs 1 thread.
 
 `--json` prints the rows for machines (name, measured, floor, ratio, target, meets_target) instead of
 the table; the exit status is 0 either way (a missed target is a finding, not a crash).
@@ -30,6 +31,7 @@ from benchmarks.fixed_cost import bench_fixed_cost
 from benchmarks.load import bench_load
 from benchmarks.measure import Row, format_row, header, to_json
 from benchmarks.size import bench_size
+from benchmarks.throughput import bench_throughput
 from benchmarks.transfer import bench_transfer
 from reglet_sdk.toolchain import build_plugin, default_cache_dir
 
@@ -45,6 +47,7 @@ SUITES: dict[str, Suite] = {
     "first_load": bench_first_load,
     "fixed_cost": bench_fixed_cost,
     "size": bench_size,
+    "throughput": bench_throughput,
 }
 
 

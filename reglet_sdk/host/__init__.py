@@ -7,7 +7,12 @@ Example::
     with Host(HostConfig(timeout=10)) as host:
         plugin = host.load("command.wasm", grants=["exec:/usr/bin/uname"])
         result = plugin.check({"command": "/usr/bin/uname", "args": ["-s"]})
+
+`HostPool(config, processes=N)` has the same `load` and plugin API and runs the calls in N worker
+processes, so checks run on every core at once (see reglet_sdk.host.pool).
 """
+
+from typing import TYPE_CHECKING, Any
 
 from reglet_sdk.host.config import ExecLimits, HostConfig, NetworkSettings
 from reglet_sdk.host.log import PluginLogRecord
@@ -22,11 +27,25 @@ from reglet_sdk.host.runtime import (
     PluginLoadError,
 )
 
+if TYPE_CHECKING:
+    from reglet_sdk.host.pool import HostPool, PooledPlugin
+
+
+def __getattr__(name: str) -> Any:
+    # The pool (multiprocessing, subprocess, sockets) is imported when first named, not by every CLI run.
+    if name in ("HostPool", "PooledPlugin"):
+        from reglet_sdk.host import pool
+
+        return getattr(pool, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "HOST_VERSION",
     "ExecLimits",
     "Host",
     "HostConfig",
+    "HostPool",
     "LoadedPlugin",
     "NetworkSettings",
     "PluginCallError",
@@ -34,6 +53,7 @@ __all__ = [
     "PluginLoadError",
     "PluginLogRecord",
     "Policy",
+    "PooledPlugin",
     "Rule",
     "parse_rule",
 ]
