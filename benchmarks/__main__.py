@@ -6,7 +6,9 @@ Suites (one module each, so each concern has one home):
 
 - load: first load (compile) vs a load from the compilation cache, floor = reading the file;
 - check: one check in a fresh sandbox vs the same plugin code called natively in-process;
-- transfer: a 12 MiB host answer plus a 12 MiB plugin answer across the boundary vs copying 24 MiB.
+- transfer: a 12 MiB host answer plus a 12 MiB plugin answer across the boundary vs copying 24 MiB;
+- hostcall: typed-stub and SDK-wrapper host calls vs the raw call, timed inside one component, and
+  the host's share of a fresh-sandbox check.
 
 `--json` prints the rows for machines (name, measured, floor, ratio, target, meets_target) instead of
 the table; the exit status is 0 either way (a missed target is a finding, not a crash).
@@ -20,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.check import bench_check
+from benchmarks.hostcall import bench_hostcall
 from benchmarks.load import bench_load
 from benchmarks.measure import Row, format_row, header, to_json
 from benchmarks.transfer import bench_transfer
@@ -33,6 +36,7 @@ SUITES: dict[str, Suite] = {
     "load": bench_load,
     "check": bench_check,
     "transfer": lambda _hello: bench_transfer(),
+    "hostcall": bench_hostcall,
 }
 
 
