@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import keyword
 import struct
 import warnings
 from collections.abc import Callable, Mapping
@@ -214,10 +215,14 @@ class Decoder:
             schema = self._schema(cls)
 
             def decode_timestamp(buffer: bytes, start: int, end: int, depth: int) -> datetime.datetime:
-                found: dict[str, Any] = {}
-                _read_fields(schema, found, buffer, start, end, depth + 1)
-                offset = datetime.timedelta(seconds=found.get("seconds", 0), microseconds=found.get("nanos", 0) // 1000)
-                return _EPOCH + offset
+                seconds, nanos = _timestamp_fields(buffer, start, end)
+                if seconds is None:  # not the one canonical layout: the general path, with all its checks
+                    found: dict[str, Any] = {}
+                    _read_fields(schema, found, buffer, start, end, depth + 1)
+                    seconds, nanos = found.get("seconds", 0), found.get("nanos", 0)
+                elif depth + 1 > MAX_DEPTH:
+                    raise WireError(f"messages are nested more than {MAX_DEPTH} levels deep")
+                return _EPOCH + datetime.timedelta(seconds=seconds, microseconds=nanos // 1000)
 
             return decode_timestamp
 
@@ -254,6 +259,25 @@ def _varint(buffer: bytes, pos: int, end: int) -> tuple[int, int]:
         if shift >= 70:
             raise WireError("a varint is longer than 10 bytes")
     raise WireError("the message ends inside a varint")
+
+
+_INT64, _INT32 = _VARINT_TYPES[betterproto2.TYPE_INT64], _VARINT_TYPES[betterproto2.TYPE_INT32]
+
+
+def _timestamp_fields(buffer: bytes, pos: int, end: int) -> tuple[int | None, int]:
+    """(seconds, nanos) of a Timestamp laid out as betterproto2 writes one, else (None, 0).
+
+    That layout is seconds then nanos, each at most once, zeros left out; any other (unknown fields,
+    repeats, another order) is left to the general decoder.
+    """
+    seconds = nanos = 0
+    if pos < end and buffer[pos] == 0x08:  # field 1 (seconds), varint
+        seconds, pos = _varint(buffer, pos + 1, end)
+        seconds = _INT64(seconds)
+    if pos < end and buffer[pos] == 0x10:  # field 2 (nanos), varint
+        nanos, pos = _varint(buffer, pos + 1, end)
+        nanos = _INT32(nanos)
+    return (seconds, nanos) if pos == end else (None, 0)
 
 
 def _read_fields(
@@ -361,8 +385,19 @@ def _encode_bytes(value: bytes) -> bytes:
     return bytes(value)
 
 
+_last_timestamp: tuple[object, bytes] = (None, b"")
+
+
 def _timestamp_payload(value: datetime.datetime) -> bytes:
-    """A datetime as the Timestamp `Timestamp.from_datetime` makes of it, encoded (no Timestamp built)."""
+    """A datetime as the Timestamp `Timestamp.from_datetime` makes of it, encoded (no Timestamp built).
+
+    The last one is remembered: a call's deadline rides along with every host call it makes, the same
+    (immutable) datetime each time.
+    """
+    global _last_timestamp
+    last = _last_timestamp  # one read: another thread may replace the pair, never half of it
+    if last[0] is value:
+        return last[1]
     if not value.tzinfo:
         raise ValueError("datetime must be timezone aware")
     offset = value - _EPOCH
@@ -372,55 +407,74 @@ def _timestamp_payload(value: datetime.datetime) -> bytes:
         parts.append(b"\x08" + _encode_varint(seconds))
     if micros:
         parts.append(b"\x10" + _encode_varint(micros * 1000))
-    return b"".join(parts)
+    payload = b"".join(parts)
+    _last_timestamp = (value, payload)
+    return payload
 
 
 _Encode = Callable[[Any], bytes]
 """Encodes one value's payload (without key; a length-delimited one without its length)."""
-_NO_DEFAULT = object()  # message fields: any value that is not None is written, even an empty message
 
 
 class Encoder:
-    """Encodes betterproto2 messages exactly as `bytes(message)` does, from tables built once per class."""
+    """Encodes betterproto2 messages exactly as `bytes(message)` does, with a function compiled per class.
+
+    Each class's function is straight-line code over its fields (built from the class's metadata once;
+    field values are never part of the source), so encoding a message costs no per-field dispatch.
+    """
 
     def __init__(self) -> None:
-        self._tables: dict[type, tuple[tuple[str, Any, Callable[[Any, Callable[[bytes], None]], None]], ...]] = {}
+        self._compiled: dict[type, Callable[[Any], bytes]] = {}
 
     def encode(self, message: betterproto2.Message) -> bytes:
         """The wire encoding of `message`; TypeError/ValueError when a field holds a wrong value."""
-        cls = type(message)
-        table = self._tables.get(cls)
-        if table is None:
-            table = self._table(cls)
-        parts: list[bytes] = []
-        append = parts.append
-        for name, default, write in table:
-            value = getattr(message, name)
-            if value is None or (default is not _NO_DEFAULT and value == default):  # proto3: zeros are not written
-                continue
-            write(value, append)
-        unknown = getattr(message, "_unknown_fields", b"")
-        if unknown:
-            append(unknown)
-        return b"".join(parts)
+        encode = self._compiled.get(type(message))
+        if encode is None:
+            encode = self._compile(type(message))
+        return encode(message)
 
     def prepare(self, cls: type[betterproto2.Message]) -> None:
-        """Builds the encoding table of `cls` now (at a component's build time, for its snapshot)."""
-        self._table(cls)
+        """Compiles the encoder of `cls` now (at a component's build time, for its snapshot)."""
+        if cls not in self._compiled:
+            self._compile(cls)
 
-    def _table(self, cls: type[betterproto2.Message]) -> tuple[Any, ...]:
+    def _compile(self, cls: type[betterproto2.Message]) -> Callable[[Any], bytes]:
         meta = cast(Any, cls)._betterproto  # betterproto2's per-class metadata
-        rows = []
-        for name, fm in meta.meta_by_field_name.items():
+        namespace: dict[str, Any] = {"_SMALL": _SMALL, "_encode_varint": _encode_varint}
+        lines = ["def encode(m):", "    p = []", "    a = p.append"]
+        for i, (name, fm) in enumerate(meta.meta_by_field_name.items()):
+            if not name.isidentifier() or keyword.iskeyword(name):
+                raise TypeError(f"{cls.__name__}.{name} is not a field name")
             with warnings.catch_warnings():  # as betterproto2 does: a deprecated field's default warns
                 warnings.filterwarnings("ignore", category=DeprecationWarning)
-                default = meta.default_gen[name]()
-            if fm.proto_type == betterproto2.TYPE_MESSAGE and not fm.repeated:
-                default = _NO_DEFAULT
-            rows.append((name, default, self._writer(fm)))
-        table = tuple(rows)
-        self._tables[cls] = table
-        return table
+                namespace[f"D{i}"] = meta.default_gen[name]()
+            lines.append(f"    v = m.{name}")
+            if fm.repeated or fm.proto_type == betterproto2.TYPE_MAP:
+                namespace[f"W{i}"] = self._writer(fm)
+                lines += [f"    if v is not None and v != D{i}:", f"        W{i}(v, a)"]
+                continue
+            wire, payload = self._payload(fm.proto_type, fm.unwrap)
+            namespace[f"K{i}"], namespace[f"P{i}"] = _encode_varint(fm.number << 3 | wire), payload
+            # proto3: zero values are not written; a message is written whenever it is set, even empty
+            test = "v is not None" if fm.proto_type == betterproto2.TYPE_MESSAGE else f"v is not None and v != D{i}"
+            lines += [f"    if {test}:", f"        a(K{i})"]
+            if wire == LEN:
+                body = 'v.encode("utf-8")' if payload is _encode_string else f"P{i}(v)"
+                lines += [
+                    f"        b = {body}",
+                    "        n = len(b)",
+                    "        a(_SMALL[n] if n < 0x80 else _encode_varint(n))",
+                ]
+                lines.append("        a(b)")
+            elif payload is _encode_varint:  # a non-integer fails the comparison or the index: TypeError
+                lines.append("        a(_SMALL[v] if 0 <= v < 0x80 else _encode_varint(v))")
+            else:
+                lines.append(f"        a(P{i}(v))")
+        lines += ['    u = getattr(m, "_unknown_fields", b"")', "    if u:", "        a(u)", '    return b"".join(p)']
+        exec(compile("\n".join(lines), f"<encoder of {cls.__name__}>", "exec"), namespace)  # our own source, no values
+        encode: Callable[[Any], bytes] = namespace["encode"]
+        self._compiled[cls] = encode
+        return encode
 
     def _payload(self, kind: str, unwrap: Callable[[], type] | None) -> tuple[int, _Encode]:
         """The wire type of one value of proto type `kind`, and how its payload is encoded."""
