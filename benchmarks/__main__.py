@@ -11,7 +11,9 @@ Suites (one module each, so each concern has one home):
 - first_load: the first load after `reglet-sdk build` precompiled, and a second plugin's first load;
 - fixed_cost: a do-nothing check and examples/hello's check vs a bare Store + instantiate;
 - size: the hello and do-nothing components vs the 20 MiB limit;
-- throughput: checks per second on 2 threads of one Host and on a 2-process HostPool vs 1 thread.
+- throughput: checks per second on 2 threads of one Host and on a 2-process HostPool vs 1 thread;
+- hostcall: typed-stub and SDK-wrapper host calls vs the raw call, timed inside one component, and
+  the host's share of a fresh-sandbox check.
 
 `--json` prints the rows for machines (name, measured, floor, ratio, target, meets_target) instead of
 the table; the exit status is 0 either way (a missed target is a finding, not a crash).
@@ -28,6 +30,7 @@ from benchmarks.check import bench_check
 from benchmarks.cli import bench_cli
 from benchmarks.first_load import bench_first_load
 from benchmarks.fixed_cost import bench_fixed_cost
+from benchmarks.hostcall import bench_hostcall
 from benchmarks.load import bench_load
 from benchmarks.measure import Row, format_row, header, to_json
 from benchmarks.size import bench_size
@@ -48,6 +51,7 @@ SUITES: dict[str, Suite] = {
     "fixed_cost": bench_fixed_cost,
     "size": bench_size,
     "throughput": bench_throughput,
+    "hostcall": bench_hostcall,
 }
 
 

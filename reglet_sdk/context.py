@@ -57,7 +57,7 @@ class Context:
             deadline=self.deadline,
             timeout_ms=timeout_ms,
             request_id=self.request_id,
-            canceled=self.expired,
+            canceled=self.deadline is not None and timeout_ms <= 1 and self.expired,  # one clock read when in time
         )
 
 

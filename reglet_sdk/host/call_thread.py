@@ -10,11 +10,16 @@ and the stuck call traps as soon as the blocking call returns, because its epoch
 
 A stuck call still holds its sandbox (up to the memory limit) and a thread, so their number is
 bounded: past `limit`, new calls are refused until stuck ones end.
+
+Workers are kept for the next call once theirs ends (starting a thread costs a millisecond on a
+loaded machine, a tenth of a check): an idle worker waits `IDLE_SECONDS` for work, then ends. Each
+call still gets a worker nobody else is using; a stuck one returns to the pool only when its call ends.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +31,8 @@ logger = logging.getLogger("reglet.host")
 
 DEADLINE_GRACE = 0.5
 """Seconds the caller waits past a call's deadline for its timeout trap before giving up on it."""
+IDLE_SECONDS = 10.0
+"""How long a worker whose call ended waits for the next one before its thread ends."""
 
 _total_lock = threading.Lock()
 _total_stuck = 0
@@ -56,6 +63,30 @@ class _Call(Generic[T]):
     abandoned: bool = False
 
 
+class _Worker:
+    """A thread that runs one call at a time, handed to it through its inbox (None: stop)."""
+
+    def __init__(self, pool: CallThreads) -> None:
+        self.inbox: queue.SimpleQueue[tuple[Callable[[], object], _Call[object]] | None] = queue.SimpleQueue()
+        self._pool = pool
+        threading.Thread(target=self._loop, name="reglet-call", daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                job = self.inbox.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                if self._pool.retire(self):
+                    return
+                continue  # a caller took this worker just now: its job is on the way
+            if job is None:
+                return
+            work, call = job
+            threading.current_thread().name = f"reglet-call-{call.name}"
+            if not self._pool.serve(work, call, self):
+                return
+
+
 class Abandoned(Exception):
     """The call was still running at its deadline; the caller stopped waiting for it."""
 
@@ -67,6 +98,8 @@ class CallThreads:
         self.limit = limit
         self._lock = threading.Lock()
         self._stuck = 0
+        self._idle: list[_Worker] = []
+        self._closed = False
 
     @property
     def stuck(self) -> int:
@@ -93,8 +126,9 @@ class CallThreads:
         is given up on before the interruption propagates.
         """
         call: _Call[T] = _Call(name, time.monotonic())
-        worker = threading.Thread(target=self._serve, args=(work, call), name=f"reglet-call-{name}", daemon=True)
-        worker.start()
+        with self._lock:
+            worker = self._idle.pop() if self._idle else None
+        (worker or _Worker(self)).inbox.put((work, call))  # type: ignore[arg-type]  # T is erased in the inbox
         try:
             finished = call.done.wait(max(0.0, until - time.monotonic()))
         except BaseException:
@@ -120,7 +154,29 @@ class CallThreads:
         )
         return True
 
-    def _serve(self, work: Callable[[], T], call: _Call[T]) -> None:
+    def retire(self, worker: _Worker) -> bool:
+        """An idle worker's wait ran out: True when it may end (no caller has just taken it)."""
+        with self._lock:
+            if worker in self._idle:
+                self._idle.remove(worker)
+                return True
+            return False
+
+    def close(self) -> None:
+        """Ends the idle workers; workers busy now end when their calls do."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.inbox.put(None)
+
+    def serve(self, work: Callable[[], T], call: _Call[T], worker: _Worker) -> bool:
+        """Runs `work` for `call` on `worker`'s thread and tells the caller it finished.
+
+        True when the worker then waits for the next call (it is idle before the caller wakes, so the
+        caller's next call reuses it); False once the pool is closed.
+        """
+        resting = False
         try:
             call.value = work()
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
@@ -131,6 +187,10 @@ class CallThreads:
                 if call.abandoned:
                     self._stuck -= 1
                     _count(-1)
+                resting = not self._closed
+                if resting:
+                    self._idle.append(worker)
             if call.abandoned:
                 logger.info("%s: a stuck call ended after %.1f s", call.name, time.monotonic() - call.started)
             call.done.set()
+        return resting

@@ -4,6 +4,11 @@ One line per rpc; the functions live one module each (host.exec, host.fs, host.l
 host.net.http, host.net.tcp, host.net.smtp). `CallHandlers` satisfies the generated `HostHandlers`
 protocol, so `add_host_to_linker` serves it to the component.
 
+The host links these functions once per plugin (see host.runtime): the linker's functions answer with
+`CURRENT_CALL`, which forwards each request to the `CallHandlers` of the call running on that thread
+(`serving`). Each call runs on a worker thread of its own, so a plugin reaches only its own call's
+grants and deadline.
+
 The call's deadline is the host's: every function gets the time left before it as a hard cap, and
 a request that arrives after it, or that the plugin marks `canceled`, is answered with a `timeout`
 error without anything being done.
@@ -12,7 +17,9 @@ error without anything being done.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import betterproto2
@@ -153,3 +160,59 @@ class CallHandlers:
             request,
             lambda: log.log(request, plugin_name=self.plugin_name, request_id=self.request_id, on_log=self.on_log),
         )
+
+
+_serving: ContextVar[CallHandlers | None] = ContextVar("reglet_call_handlers", default=None)
+
+
+@contextmanager
+def serving(handlers: CallHandlers) -> Iterator[CallHandlers]:
+    """Makes `handlers` answer the host functions called on this thread until the block ends."""
+    token = _serving.set(handlers)
+    try:
+        yield handlers
+    finally:
+        _serving.reset(token)
+
+
+def _current() -> CallHandlers:
+    handlers = _serving.get()
+    if handlers is None:  # a host function called outside a call: a bug in the host, never the plugin's doing
+        raise RuntimeError("a host function was called with no plugin call being served on this thread")
+    return handlers
+
+
+class CurrentCall:
+    """The Host handlers a plugin's linker is built with: each rpc goes to the current call's handlers."""
+
+    def exec_command(self, request: ExecRequest, /) -> ExecResponse:
+        """See CallHandlers.exec_command."""
+        return _current().exec_command(request)
+
+    def fs_stat(self, request: FsStatRequest, /) -> FsStatResponse:
+        """See CallHandlers.fs_stat."""
+        return _current().fs_stat(request)
+
+    def dns_lookup(self, request: DnsRequest, /) -> DnsResponse:
+        """See CallHandlers.dns_lookup."""
+        return _current().dns_lookup(request)
+
+    def http_request(self, request: HttpRequest, /) -> HttpResponse:
+        """See CallHandlers.http_request."""
+        return _current().http_request(request)
+
+    def tcp_connect(self, request: TcpRequest, /) -> TcpResponse:
+        """See CallHandlers.tcp_connect."""
+        return _current().tcp_connect(request)
+
+    def smtp_connect(self, request: SmtpRequest, /) -> SmtpResponse:
+        """See CallHandlers.smtp_connect."""
+        return _current().smtp_connect(request)
+
+    def log(self, request: LogRequest, /) -> LogResponse:
+        """See CallHandlers.log."""
+        return _current().log(request)
+
+
+CURRENT_CALL = CurrentCall()
+"""The one CurrentCall every plugin linker is built with."""

@@ -229,6 +229,8 @@ class Policy:
 
     def environment(self, host_environment: Mapping[str, str]) -> list[tuple[str, str]]:
         """The sandbox's environment: exactly the host variables an env rule names."""
+        if not self._of("env"):  # the common case: no env grant, nothing to match each variable against
+            return []
         return sorted((name, value) for name, value in host_environment.items() if self.env(name) is not None)
 
 

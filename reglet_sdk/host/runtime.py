@@ -27,7 +27,7 @@ from wasmtime import Engine, Store, WasiConfig, WasmtimeError
 from wasmtime.component import Component, ComponentInstanceType, FuncType, Linker, String
 
 from reglet_abi._rpc import RpcMethod
-from reglet_abi._wasmtime_rpc import BadAnswer, ExportCaller, decode_answer
+from reglet_abi._wasmtime_rpc import BadAnswer, ExportIndexes, call_export_raw, decode_answer
 from reglet_abi._wire import Decoder
 from reglet_abi.reglet.v1 import (
     CallContext,
@@ -45,7 +45,7 @@ from reglet_sdk.host.call_thread import DEADLINE_GRACE, Abandoned, CallThreads
 from reglet_sdk.host.compile_cache import ENGINE_SETTINGS, CompileCache, new_engine
 from reglet_sdk.host.config import HostConfig
 from reglet_sdk.host.display import escape
-from reglet_sdk.host.handlers import CallHandlers
+from reglet_sdk.host.handlers import CURRENT_CALL, CallHandlers, serving
 from reglet_sdk.host.log import PluginLogRecord
 from reglet_sdk.host.policy import Grants, Policy, Preopen, as_policy
 from reglet_sdk.host.rules import Rule, RuleError, rules_from_grant_set
@@ -258,12 +258,13 @@ class Host:
         self.close()
 
     def close(self) -> None:
-        """Stops the host's background timer thread.
+        """Stops the host's background timer thread and its idle call workers.
 
         A call still stuck (one whose wait was interrupted may not have reached its deadline yet) must
         still trap when it wakes: the epoch is moved past every deadline a call of this host can have.
         """
         self._ticker.stop()
+        self._calls.close()
         if self._calls.stuck:
             for _ in range(math.ceil(self._longest_limit / self.config.epoch_tick) + 1):
                 self.engine.increment_epoch()
@@ -458,8 +459,6 @@ class Host:
         for preopen in plugin.preopens:
             wasi.preopen_dir(preopen.host_path, preopen.guest_path, preopen.writable)
         store.set_wasi(wasi)
-        linker = Linker(self.engine)
-        linker.add_wasip2()
         handlers = CallHandlers(
             name,
             request.context.request_id,
@@ -469,9 +468,40 @@ class Host:
             self.config.network,
             deadline=started + limit,
         )
-        add_host_to_linker(linker, handlers, max_request_bytes=self.config.max_request_bytes)
+        linker, exports = plugin.linked()
+        try:
+            with serving(handlers):
+                return self._instantiate_and_call(plugin, linker, exports, store, method, request, started, limit)
+        finally:
+            stdout.flush()
+            stderr.flush()
+            store.close()  # frees the sandbox's memory now, before the answer is decoded
+
+    def link(self, plugin: LoadedPlugin) -> Linker:
+        """A linker for `plugin`'s calls: WASI, the Host functions (answered by each call's handlers), extensions.
+
+        Built once per plugin (and again after `LoadedPlugin.grant`); what differs between calls (grants
+        in force, deadline, request id) reaches the functions through `handlers.serving`.
+        """
+        linker = Linker(self.engine)
+        linker.add_wasip2()
+        add_host_to_linker(linker, CURRENT_CALL, max_request_bytes=self.config.max_request_bytes)
         for extend in self.config.extensions:
             extend(linker, plugin)
+        return linker
+
+    def _instantiate_and_call(
+        self,
+        plugin: LoadedPlugin,
+        linker: Linker,
+        exports: ExportIndexes,
+        store: Store,
+        method: RpcMethod[Any, Any],
+        request: Any,
+        started: float,
+        limit: float,
+    ) -> tuple[bytes, ErrorDetail | None]:
+        """Instantiates the component in `store` and calls one export (its answer's bytes, or why none)."""
         try:
             instance = linker.instantiate(store, plugin.component)
         except WasmtimeError as exc:
@@ -479,16 +509,12 @@ class Host:
                 return b"", instantiation_failure(exc)
             return b"", classify_trap(exc, limit, time.monotonic() - started, self.config.memory_limit_mib)
         try:
-            caller = ExportCaller(store, instance, services.PLUGIN, self.config.max_response_bytes)
-            return caller.call_raw(method, request), None
+            func = exports.func(store, instance, method)
+            return call_export_raw(store, func, method, request, self.config.max_response_bytes), None
         except WasmtimeError as exc:
             return b"", classify_trap(exc, limit, time.monotonic() - started, self.config.memory_limit_mib)
         except BadAnswer as exc:
-            return b"", bad_response(name, exc)
-        finally:
-            stdout.flush()
-            stderr.flush()
-            store.close()  # frees the sandbox's memory now, before the answer is decoded
+            return b"", bad_response(plugin.name, exc)
 
 
 def bad_response(plugin: str, problem: Exception) -> ErrorDetail:
@@ -518,6 +544,9 @@ class LoadedPlugin:
         self.description = None
         self.policy = policy
         self.preopens: list[Preopen] = []
+        self._exports = ExportIndexes(component, services.PLUGIN)
+        self._linker: Linker | None = None
+        self._linker_lock = threading.Lock()
         self.grant(policy)
 
     def grant(self, grants: Grants | None) -> None:
@@ -526,6 +555,15 @@ class LoadedPlugin:
         self.preopens, unmountable = self.policy.preopens()
         for problem in unmountable:
             logger.warning("%s: %s", self.path.name, escape(problem))
+        with self._linker_lock:
+            self._linker = None  # extensions are given the plugin (and so its grants) when they link
+
+    def linked(self) -> tuple[Linker, ExportIndexes]:
+        """The plugin's linker (built on first use) and where its exports are."""
+        with self._linker_lock:
+            if self._linker is None:
+                self._linker = self.host.link(self)
+            return self._linker, self._exports
 
     @property
     def requested_rules(self) -> list[Rule]:

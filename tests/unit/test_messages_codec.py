@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import reglet_abi.reglet.v1 as abi
-from reglet_abi._wire import WireError, decode_message
+from reglet_abi._wire import WireError, decode_message, encode_message
 from reglet_sdk.testing.messages import populated
 from reglet_sdk.testing.strategies import messages
 
@@ -35,6 +35,7 @@ def test_every_message_round_trips_losslessly(cls: type[betterproto2.Message], d
     assert decoded == message
     assert bytes(decoded) == bytes(message)
     assert decode_message(cls, bytes(message)) == message  # the strict decoder reads what betterproto2 writes
+    assert encode_message(message) == bytes(message)  # the fast encoder writes what betterproto2 writes
 
 
 @pytest.mark.parametrize("cls", ALL_MESSAGES, ids=lambda cls: cls.__name__)
@@ -42,6 +43,24 @@ def test_fully_populated_message_round_trips(cls: type[betterproto2.Message]) ->
     message = populated(cls, "seed")
     assert cls.parse(bytes(message)) == message
     assert decode_message(cls, bytes(message)) == message
+    assert encode_message(message) == bytes(message)
+
+
+@pytest.mark.parametrize(
+    ("message", "field", "value"),
+    [
+        (abi.FsStatRequest(), "path", b"/etc"),  # bytes where a string belongs
+        (abi.ExecResponse(), "stdout", "text"),  # a string where bytes belong
+        (abi.FsStatResponse(), "size", 1.5),  # a float where an integer belongs
+        (abi.FsStatResponse(), "size", "12"),
+        (abi.FsStatRequest(), "context", "ctx"),  # not a message where a message belongs
+        (abi.FsStatResponse(), "size", 1 << 64),  # past what a varint holds
+    ],
+)
+def test_encoding_refuses_a_wrongly_typed_field(message: betterproto2.Message, field: str, value: object) -> None:
+    setattr(message, field, value)
+    with pytest.raises((TypeError, ValueError, AttributeError)):
+        encode_message(message)
 
 
 def test_populated_is_deterministic_and_seed_dependent() -> None:

@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar, cast
 
 import betterproto2
 
-from reglet_abi._wire import decode_message
+from reglet_abi._wire import decode_message, encode_message
 from reglet_abi.reglet.v1 import ErrorDetail
 
 RequestT = TypeVar("RequestT", bound=betterproto2.Message)
@@ -141,10 +141,10 @@ def _failed(
     and the message and traceback are logged under that id.
     """
     if failure_log is None:
-        return bytes(method.error_response(kind, code, message, stack=traceback.format_exc()))
+        return encode_message(method.error_response(kind, code, message, stack=traceback.format_exc()))
     incident = os.urandom(6).hex()
     failure_log.error("%s (incident %s)", message, incident, exc_info=True)
-    return bytes(
+    return encode_message(
         method.error_response(
             kind,
             code,
@@ -173,7 +173,7 @@ def call_implementation(
     caller gets only an incident id to quote: a plugin learns nothing about the host from a failure.
     """
     if max_request_bytes is not None and len(raw) > max_request_bytes:
-        return bytes(
+        return encode_message(
             method.error_response(
                 "validation",
                 "INVALID_REQUEST",
@@ -184,7 +184,7 @@ def call_implementation(
     try:
         request = decode_message(method.request_type, raw)  # strict, linear (see _wire)
     except Exception as exc:  # noqa: BLE001 - any decoding failure is the caller's bad input
-        return bytes(
+        return encode_message(
             method.error_response(
                 "validation",
                 "INVALID_REQUEST",
@@ -199,7 +199,7 @@ def call_implementation(
         message = f"{method.service}.{method.name} raised {type(exc).__name__}: {exc}"
         return _failed(method, failure_type, failure_code, message, failure_log)
     if not isinstance(response, method.response_type):
-        return bytes(
+        return encode_message(
             method.error_response(
                 "internal",
                 "BAD_RESPONSE",
@@ -208,7 +208,7 @@ def call_implementation(
             )
         )
     try:
-        return bytes(response)
+        return encode_message(response)
     except Exception as exc:  # noqa: BLE001 - e.g. a str where bytes belong
         message = (
             f"{method.service}.{method.name} returned a {method.response_type.__name__} that cannot "
@@ -230,7 +230,7 @@ def call_framed(
     """`call_implementation` for a base64 frame from the WIT boundary; answers with a frame."""
     if max_request_bytes is not None and len(frame) > frame_limit(max_request_bytes):
         return encode_frame(
-            bytes(
+            encode_message(
                 method.error_response(
                     "validation",
                     "INVALID_REQUEST",
@@ -243,7 +243,9 @@ def call_framed(
         raw = decode_frame(frame)
     except ValueError as exc:
         return encode_frame(
-            bytes(method.error_response("validation", "INVALID_REQUEST", f"{method.service}.{method.name}: {exc}."))
+            encode_message(
+                method.error_response("validation", "INVALID_REQUEST", f"{method.service}.{method.name}: {exc}.")
+            )
         )
     answer = call_implementation(
         method,
@@ -263,7 +265,7 @@ def call_remote(method: RpcMethod[RequestT, ResponseT], send: Callable[[bytes], 
         raise TypeError(
             f"{method.service}.{method.name} takes a {method.request_type.__name__}, not {type(request).__name__}"
         )
-    return decode_message(method.response_type, send(bytes(request)))
+    return decode_message(method.response_type, send(encode_message(request)))
 
 
 class ImplementationSlot(Generic[ImplT]):
@@ -296,7 +298,7 @@ class ImplementationSlot(Generic[ImplT]):
         implementation = self._implementation
         if implementation is None:
             return encode_frame(
-                bytes(
+                encode_message(
                     method.error_response(
                         "internal",
                         "NOT_REGISTERED",

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wasmtime import Store
-from wasmtime.component import Func, Instance, Linker
+from wasmtime.component import Component, ExportIndex, Func, Instance, Linker
 
 from reglet_abi._rpc import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -24,7 +24,7 @@ from reglet_abi._rpc import (
     encode_frame,
     frame_limit,
 )
-from reglet_abi._wire import Decoder, decode_message
+from reglet_abi._wire import Decoder, decode_message, encode_message
 
 HostFunc = Callable[[Any, str], str]
 
@@ -137,6 +137,45 @@ def decode_answer(method: RpcMethod[Any, Any], raw: bytes, decoder: Decoder | No
         ) from None
 
 
+class ExportIndexes:
+    """Where the functions of one exported interface are in a compiled component, looked up once.
+
+    Each instance of the component has its functions at these indexes, so a host that instantiates
+    the component per call looks them up once per component instead of once per call.
+    """
+
+    def __init__(self, component: Component, service: RpcService) -> None:
+        interface = component.get_export_index(service.wit_interface)
+        if interface is None:
+            raise LookupError(
+                f"the component does not export {service.wit_interface}; it was not built for this ABI "
+                "(build it with `reglet-sdk build`)."
+            )
+        self.indexes: dict[str, ExportIndex] = {}
+        for method in service.methods:
+            index = component.get_export_index(method.wit_name, interface)
+            if index is None:
+                raise LookupError(f"the component's {service.wit_interface} export lacks function {method.wit_name!r}")
+            self.indexes[method.wit_name] = index
+
+    def func(self, store: Store, instance: Instance, method: RpcMethod[Any, Any]) -> Func:
+        """The instance's function for `method`."""
+        func = instance.get_func(store, self.indexes[method.wit_name])
+        if func is None:
+            raise LookupError(f"the component's export {method.wit_name!r} is not a function")
+        return func
+
+
+def call_export_raw(store: Store, func: Func, method: RpcMethod[Any, Any], request: Any, max_bytes: int) -> bytes:
+    """Encodes `request`, calls `func` and returns its answer's encoded message (not decoded).
+
+    Traps propagate as wasmtime errors; an answer over `max_bytes` or not framed raises BadAnswer.
+    """
+    frame = func(store, encode_frame(encode_message(request)))
+    func.post_return(store)
+    return answer_bytes(method, frame, max_bytes)
+
+
 class ExportCaller:
     """Calls the functions of one exported interface of an instantiated component.
 
@@ -172,10 +211,7 @@ class ExportCaller:
 
         Traps propagate as wasmtime errors; an oversized or unframed answer raises BadAnswer.
         """
-        func = self._funcs[method.wit_name]
-        frame = func(self._store, encode_frame(bytes(request)))
-        func.post_return(self._store)
-        return answer_bytes(method, frame, self._max_response_bytes)
+        return call_export_raw(self._store, self._funcs[method.wit_name], method, request, self._max_response_bytes)
 
     def call(self, method: RpcMethod[Any, Any], request: Any) -> Any:
         """Encodes `request`, calls the export and decodes its answer (BadAnswer when it is not valid)."""

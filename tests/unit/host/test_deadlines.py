@@ -76,3 +76,26 @@ def test_a_call_answers_or_raises_on_the_callers_thread() -> None:
     with pytest.raises(ZeroDivisionError):
         calls.run(lambda: 1 // 0, until=time.monotonic() + 5, name="raises")
     assert calls.stuck == 0
+
+
+def test_a_worker_is_reused_by_the_next_call_but_never_while_its_call_is_stuck() -> None:
+    calls = CallThreads(limit=2)
+    first = calls.run(threading.get_ident, until=time.monotonic() + 5, name="one")
+    assert calls.run(threading.get_ident, until=time.monotonic() + 5, name="two") == first  # the idle worker
+
+    release, blocked_on = threading.Event(), []
+
+    def block() -> None:
+        blocked_on.append(threading.get_ident())
+        release.wait(10)
+
+    with pytest.raises(Abandoned):
+        calls.run(block, until=time.monotonic() + 0.1, name="blocked")
+    assert calls.run(threading.get_ident, until=time.monotonic() + 5, name="meanwhile") != blocked_on[0]
+    release.set()
+    deadline = time.monotonic() + 5
+    while calls.stuck and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert calls.stuck == 0
+    calls.close()
+    assert calls.run(lambda: 7, until=time.monotonic() + 5, name="after close") == 7  # a fresh worker, not kept

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from pathlib import Path
 
-from reglet_abi.reglet.v1 import FsStatRequest
+import pytest
+
+from reglet_abi.reglet.v1 import FsStatRequest, guest
+from reglet_abi.reglet.v1.host import host_transport
+from reglet_sdk import fs
 from tests.unit.host.support import handlers
 
 
@@ -41,3 +47,27 @@ def test_fs_stat_of_a_link_describes_the_link_and_following_it_checks_the_target
     # Decided on the target (outside the grant); the denial names only the path the plugin asked for.
     assert followed.error is not None and followed.error.code == f"fs:read:{link}"
     assert "/etc/passwd" not in followed.error.message
+
+
+def test_the_wrapper_gives_a_complete_frozen_file_info(tmp_path: Path) -> None:
+    target = tmp_path / "f.txt"
+    target.write_text("hello")
+    guest.host.use_transport(host_transport(handlers(f"fs:read:{tmp_path}/**")))
+    try:
+        info = fs.stat(str(target))
+    finally:
+        guest.host.use_transport(None)
+    expected = os.lstat(target)
+    assert info == fs.FileInfo(
+        path=str(target),
+        exists=True,
+        size=5,
+        mode=expected.st_mode,
+        uid=expected.st_uid,
+        gid=expected.st_gid,
+        mod_time=info.mod_time,
+    )
+    assert info.mod_time is not None and abs(info.mod_time.timestamp() - expected.st_mtime) < 1
+    assert {field.name for field in dataclasses.fields(info)} <= vars(info).keys()  # every field is set
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        info.size = 0  # type: ignore[misc]  # the point: it is frozen
