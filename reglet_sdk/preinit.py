@@ -107,9 +107,11 @@ class _StandIn(plugin.Plugin):
 _WRAPPER_CALLS = (
     lambda: exec.run(exec.CommandRequest(command="/bin/true", args=["x"])),
     lambda: fs.stat("/"),
+    lambda: fs.read_text("/"),
     lambda: net.dns.resolve("example.invalid"),
     lambda: net.http.get("https://example.invalid/", headers={"accept": "*/*"}),
     lambda: net.tcp.dial("example.invalid", 443, tls=True),
+    lambda: net.tcp.dial("example.invalid", 443, tls=True, verify=False),
     lambda: net.smtp.connect("example.invalid", starttls=True),
 )
 

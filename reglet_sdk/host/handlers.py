@@ -193,6 +193,10 @@ class CurrentCall:
         """See CallHandlers.fs_stat."""
         return _current().fs_stat(request)
 
+    def fs_read(self, request: FsReadRequest, /) -> FsReadResponse:
+        """See CallHandlers.fs_read."""
+        return _current().fs_read(request)
+
     def dns_lookup(self, request: DnsRequest, /) -> DnsResponse:
         """See CallHandlers.dns_lookup."""
         return _current().dns_lookup(request)

@@ -85,6 +85,8 @@ def test_every_wrapper_imports_nothing_at_run_time(
 ) -> None:
     caplog.set_level(logging.INFO)
     wasm = build_probed(TEST_PLUGINS / "wrappers")
+    readable = tmp_path / "sshd_config"
+    readable.write_text("PermitRootLogin no\n")
     with (
         dns_server() as dns,
         http_server(ca.server_context()) as web,
@@ -106,9 +108,11 @@ def test_every_wrapper_imports_nothing_at_run_time(
         calls: list[dict[str, Any]] = [
             {"op": "exec", "target": "/bin/true"},
             {"op": "fs", "target": str(tmp_path)},
+            {"op": "read", "target": str(readable)},
             {"op": "dns", "target": "example.test", "nameserver": dns.nameserver},
             {"op": "http", "target": web.url("/ok", "localhost")},
             {"op": "tcp", "target": "localhost", "port": tls.port, "tls": True},
+            {"op": "inspect", "target": "localhost", "port": tls.port},
             {"op": "smtp", "target": "localhost", "port": mail.port},
             {"op": "log", "target": "here"},
             {"op": "config", "target": "value"},

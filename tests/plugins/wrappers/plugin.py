@@ -21,7 +21,7 @@ log = logging.getLogger("wrappers")
 class Call:
     """Which wrapper to call, and where."""
 
-    op: Literal["exec", "fs", "dns", "http", "tcp", "smtp", "log", "config"]
+    op: Literal["exec", "fs", "read", "dns", "http", "tcp", "inspect", "smtp", "log", "config"]
     target: str = ""
     port: int = 0
     nameserver: str = ""
@@ -54,6 +54,8 @@ def _run(call: Call) -> str:
     if call.op == "fs":
         info = fs.stat(call.target)
         return f"{info.permissions} {info.octal_mode} {info.mod_time}"
+    if call.op == "read":
+        return fs.read_text(call.target)
     if call.op == "dns":
         return repr(net.dns.lookup_host(call.target, nameserver=call.nameserver))
     if call.op == "http":
@@ -61,6 +63,9 @@ def _run(call: Call) -> str:
         return f"{response.status_code} {response.headers} {response.tls}"
     if call.op == "tcp":
         return repr(net.tcp.dial(call.target, call.port, tls=call.tls, timeout=5))
+    if call.op == "inspect":
+        details = net.tcp.dial(call.target, call.port, tls=True, verify=False, timeout=5).tls
+        return repr((details.verified, details.verification_code) if details else None)
     if call.op == "smtp":
         return repr(net.smtp.connect(call.target, call.port, timeout=5))
     if call.op == "log":
