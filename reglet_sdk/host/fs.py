@@ -22,7 +22,7 @@ from reglet_abi.reglet.v1 import (
     FsStatResponse,
 )
 from reglet_sdk.host.deadlines import MINIMUM, effective_timeout
-from reglet_sdk.host.policy import Policy, denial, lexical_path, normalise_path
+from reglet_sdk.host.policy import PathChanged, Policy, denial, lexical_path, normalise_path
 from reglet_sdk.host.rules import Rule
 
 MAX_READ = 10 << 20
@@ -54,8 +54,12 @@ def fs_stat(policy: Policy, request: FsStatRequest) -> FsStatResponse:
     if problem is not None:
         return FsStatResponse(error=problem)
     follow = request.follow_symlinks
-    checked = normalise_path(request.path, follow_symlinks=follow)
-    if policy.fs(checked, write=False, follow_symlinks=follow) is None:
+    try:
+        checked = normalise_path(request.path, follow_symlinks=follow)
+        allowed = policy.fs(checked, write=False, follow_symlinks=follow) is not None
+    except PathChanged:
+        return FsStatResponse(error=_path_changed(lexical_path(request.path)).error)
+    if not allowed:
         # Decided on the resolved path; the denial names only what the plugin asked for.
         return FsStatResponse(error=denial(Rule.fs(lexical_path(request.path))))
     try:
@@ -94,6 +98,14 @@ def _fs_error(code: str, message: str, *, not_found: bool = False) -> _Refused:
     return _Refused(ErrorDetailMessage(type="fs", code=code, message=message, is_not_found=not_found))
 
 
+def _path_changed(asked: str) -> _Refused:
+    return _fs_error(
+        "PATH_CHANGED",
+        f"{asked} changed while it was being resolved or opened (its symlinks are being swapped), so nothing "
+        "was read. Try again once the path is stable.",
+    )
+
+
 def _kind(mode: int) -> str:
     """What a non-regular file is, in words."""
     kinds = {
@@ -118,7 +130,7 @@ def _open_failed(asked: str, exc: OSError) -> _Refused:
     if exc.errno == errno.ENOENT:
         return _fs_error("NOT_FOUND", f"{asked} does not exist.", not_found=True)
     if exc.errno == errno.ELOOP:  # the checked path had no symlink; one appeared since (a swap)
-        return _fs_error("PATH_CHANGED", f"{asked} changed while it was being opened; nothing was read.")
+        return _path_changed(asked)
     if exc.errno == errno.ENXIO:  # a socket (or a FIFO without a writer on some systems)
         return _fs_error("NOT_A_REGULAR_FILE", f"{asked} is not a regular file, so it was not read.")
     return _fs_error("READ_FAILED", f"{asked} cannot be read by the host: {exc.strerror}.")
@@ -141,7 +153,7 @@ def _open_checked(policy: Policy, resolved: str, asked: str) -> tuple[int, os.st
         if not stat.S_ISREG(info.st_mode):
             raise _not_regular(asked, info.st_mode)
         if (info.st_dev, info.st_ino) != (before.st_dev, before.st_ino):
-            raise _fs_error("PATH_CHANGED", f"{asked} changed while it was being opened; nothing was read.")
+            raise _path_changed(asked)
         opened = _opened_path(fd)
         # A directory on the way swapped for a symlink leads the open elsewhere: the kernel's name of
         # the opened file must be granted too.
@@ -205,8 +217,12 @@ def fs_read(
     if problem is not None:
         return FsReadResponse(error=problem)
     asked = lexical_path(request.path)
-    resolved = normalise_path(request.path)
-    if policy.fs(resolved, write=False) is None:
+    try:
+        resolved = normalise_path(request.path)
+        allowed = policy.fs(resolved, write=False) is not None
+    except PathChanged:
+        return FsReadResponse(error=_path_changed(asked).error)
+    if not allowed:
         return FsReadResponse(error=denial(Rule.fs(asked)))
     limit = min(request.max_bytes or max_read, max_read)
     budget = effective_timeout(0, math.inf, request.context, deadline=deadline)

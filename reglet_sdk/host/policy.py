@@ -90,16 +90,34 @@ def resolve_pattern(pattern: str) -> str:
     return real + rest
 
 
+class PathChanged(OSError):
+    """A path's symlinks kept changing while it was being resolved (something is swapping them)."""
+
+
+RESOLVE_ATTEMPTS = 3
+
+
+def _realpath(path: str) -> str:
+    """os.path.realpath, retried: it raises when a symlink it saw is gone before it reads it (a swap)."""
+    for _ in range(RESOLVE_ATTEMPTS):
+        try:
+            return os.path.realpath(path)
+        except OSError:
+            continue
+    raise PathChanged(f"{path} kept changing while its symlinks were being resolved")
+
+
 def normalise_path(path: str, *, follow_symlinks: bool = True) -> str:
     """Absolute (against the host's working directory), without `..`, with symlinks resolved.
 
     With follow_symlinks=False a final symlink is kept (only its folder is resolved): the path of the
-    link itself, as lstat(2) sees it.
+    link itself, as lstat(2) sees it. Raises PathChanged when the path's symlinks change under it on
+    every attempt to resolve it.
     """
     absolute = os.path.abspath(path)
     if follow_symlinks:
-        return os.path.realpath(absolute)
-    return os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
+        return _realpath(absolute)
+    return os.path.join(_realpath(os.path.dirname(absolute)), os.path.basename(absolute))
 
 
 def lexical_path(path: str) -> str:

@@ -155,3 +155,28 @@ test("a directory swapped for a link after the check is not read (the opened fil
     `fs:read:${root}/granted/sub/secret`,
   ]);
 });
+
+test("a link that vanishes while it is resolved is PATH_CHANGED, not a host failure", () => {
+  // realpath lstat()s a link, then readlink()s it: a swap in between threw out of the host function
+  // (found by the Python host's adversarial swap race). Both hosts retry, then say the path changed.
+  const root = tree();
+  const realReadlink = fs.readlinkSync;
+  let calls = 0;
+  fs.readlinkSync = (target) => {
+    calls += 1;
+    throw Object.assign(new Error(`ENOENT: no such file or directory, readlink '${target}'`), { code: "ENOENT" });
+  };
+  syncBuiltinESMExports();
+  try {
+    const alias = path.join(root, "granted", "alias");
+    assert.deepEqual(code(read([`fs:read:${root}/granted/**`], alias)), ["fs", "PATH_CHANGED"]);
+    const handlers = new CallHandlers({ pluginName: "t", requestId: "r", policy: policy(`fs:read:${root}/granted/**`) });
+    return handlers.fsStat({ path: alias, followSymlinks: true }).then((stat) => {
+      assert.deepEqual([stat.error?.type, stat.error?.code], ["fs", "PATH_CHANGED"]);
+      assert.ok(calls >= 2, "the resolution is retried before giving up");
+    });
+  } finally {
+    fs.readlinkSync = realReadlink;
+    syncBuiltinESMExports();
+  }
+});

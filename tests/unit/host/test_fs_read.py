@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reglet_abi.reglet.v1 import CallContext, FsReadRequest, FsReadResponse, guest
+from reglet_abi.reglet.v1 import CallContext, FsReadRequest, FsReadResponse, FsStatRequest, guest
 from reglet_abi.reglet.v1.host import host_transport
 from reglet_sdk import fs
 from reglet_sdk.errors import CapabilityError, FileTooLargeError, FsError, FsNotFoundError
@@ -195,6 +195,25 @@ def test_a_directory_swapped_for_a_link_after_the_check_is_not_read(
     monkeypatch.setattr(os, moment, swap_then_call)
     response = read(handlers(f"fs:read:{tree}/granted/**"), sub / "secret")
     assert code(response)[0] == answer[0] and code(response)[1].startswith(answer[1])
+
+
+def test_a_link_that_vanishes_while_it_is_resolved_is_path_changed_not_a_host_failure(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # realpath lstat()s a link, then readlink()s it: a swap in between made it raise, and the host
+    # answered HOST_HANDLER_FAILED (found by the adversarial swap race). It retries, then says so.
+    calls: list[str] = []
+
+    def vanished(path: str, *args: object, **kwargs: object) -> str:
+        calls.append(path)
+        raise FileNotFoundError(2, "No such file or directory", path)
+
+    monkeypatch.setattr(os, "readlink", vanished)
+    h = handlers(f"fs:read:{tree}/granted/**")
+    assert code(read(h, tree / "granted" / "alias")) == ("fs", "PATH_CHANGED")
+    stat = h.fs_stat(FsStatRequest(path=str(tree / "granted" / "alias"), follow_symlinks=True))
+    assert stat.error is not None and (stat.error.type, stat.error.code) == ("fs", "PATH_CHANGED")
+    assert len(calls) >= 2  # retried before giving up
 
 
 # --- the wrappers (reglet_sdk.fs), natively against these handlers -----------------------------------

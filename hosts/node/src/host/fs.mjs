@@ -7,7 +7,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { FsReadResponseSchema, FsStatResponseSchema } from "../abi/messages.mjs";
 import { errorDetail } from "../abi/frames.mjs";
-import { normalisePath } from "../policy/paths.mjs";
+import { PathChanged, normalisePath } from "../policy/paths.mjs";
 import { effectiveTimeout } from "./deadlines.mjs";
 import { denial, lexicalPath } from "./denial.mjs";
 import { strerror } from "./text.mjs";
@@ -34,8 +34,16 @@ export function fsStat(policy, request) {
   const problem = pathProblem("FsStatRequest", request.path);
   if (problem) return create(FsStatResponseSchema, { error: problem });
   const followSymlinks = request.followSymlinks;
-  const checked = normalisePath(request.path, { followSymlinks });
-  if (policy.fs(checked, { followSymlinks }) === null) {
+  let checked;
+  let allowed;
+  try {
+    checked = normalisePath(request.path, { followSymlinks });
+    allowed = policy.fs(checked, { followSymlinks }) !== null;
+  } catch (error) {
+    if (error instanceof PathChanged) return create(FsStatResponseSchema, { error: changed(lexicalPath(request.path)).error });
+    throw error;
+  }
+  if (!allowed) {
     return create(FsStatResponseSchema, { error: denial(`fs:read:${lexicalPath(request.path)}`) });
   }
   let info;
@@ -88,7 +96,12 @@ const notRegular = (asked, info) =>
       "use fs.stat for metadata, or read a directory's files one by one).",
   );
 
-const changed = (asked) => fsError("PATH_CHANGED", `${asked} changed while it was being opened; nothing was read.`);
+const changed = (asked) =>
+  fsError(
+    "PATH_CHANGED",
+    `${asked} changed while it was being resolved or opened (its symlinks are being swapped), so nothing was ` +
+      "read. Try again once the path is stable.",
+  );
 
 function openFailed(asked, error) {
   if (error.code === "ENOENT") return fsError("NOT_FOUND", `${asked} does not exist.`, { isNotFound: true });
@@ -188,8 +201,16 @@ export function fsRead(policy, request, { callDeadline, maxRead = MAX_READ } = {
   const early = tooLate(request, callDeadline) ?? pathProblem("FsReadRequest", request.path);
   if (early) return create(FsReadResponseSchema, { error: early });
   const asked = lexicalPath(request.path);
-  const resolved = normalisePath(request.path);
-  if (policy.fs(resolved) === null) return create(FsReadResponseSchema, { error: denial(`fs:read:${asked}`) });
+  let resolved;
+  let allowed;
+  try {
+    resolved = normalisePath(request.path);
+    allowed = policy.fs(resolved) !== null;
+  } catch (error) {
+    if (error instanceof PathChanged) return create(FsReadResponseSchema, { error: changed(asked).error });
+    throw error;
+  }
+  if (!allowed) return create(FsReadResponseSchema, { error: denial(`fs:read:${asked}`) });
   const asks = request.maxBytes;
   const limit = asks === 0n || asks > BigInt(maxRead) ? maxRead : Number(asks);
   const budget = effectiveTimeout(0n, Infinity, request.context, { callDeadline });

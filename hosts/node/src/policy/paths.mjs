@@ -29,12 +29,33 @@ export function realpath(input, depth = 0) {
   return current;
 }
 
-/** Absolute, without `..`, symlinks resolved; with followSymlinks false a final symlink is kept. */
+/** A path's symlinks kept changing while it was being resolved (something is swapping them). */
+export class PathChanged extends Error {}
+
+const RESOLVE_ATTEMPTS = 3;
+
+/** realpath, retried: it throws when a symlink it saw is gone before it reads it (a swap). */
+function stableRealpath(absolute) {
+  for (let attempt = 0; attempt < RESOLVE_ATTEMPTS; attempt += 1) {
+    try {
+      return realpath(absolute);
+    } catch {
+      // resolved again below; a path that keeps changing is PathChanged
+    }
+  }
+  throw new PathChanged(`${absolute} kept changing while its symlinks were being resolved`);
+}
+
+/**
+ * Absolute, without `..`, symlinks resolved; with followSymlinks false a final symlink is kept.
+ * Throws PathChanged when the path's symlinks change under it on every attempt (as
+ * reglet_sdk.host.policy.normalise_path).
+ */
 export function normalisePath(input, { followSymlinks = true } = {}) {
   const absolute = path.resolve(input);
-  if (followSymlinks) return realpath(absolute);
+  if (followSymlinks) return stableRealpath(absolute);
   if (absolute === "/") return "/";
-  return path.join(realpath(path.dirname(absolute)), path.basename(absolute));
+  return path.join(stableRealpath(path.dirname(absolute)), path.basename(absolute));
 }
 
 function isExecutableFile(candidate) {
