@@ -207,3 +207,22 @@ def test_network_host_function_without_a_grant_sends_nothing(
     data = probe(plugin(host, capabilities_wasm), op="tcp", port=port)
     assert data == {"ok": False, "type": "capability", "code": f"network:127.0.0.1:{port}"}
     assert accepted == []
+
+
+def test_concurrent_calls_each_reach_only_their_own_plugins_grants(host: Host, capabilities_wasm: Path) -> None:
+    # One linker per plugin forwards host calls to the call being served on that thread: two plugins
+    # with different grants, called at the same time on one Host, must never see each other's.
+    granted = plugin(host, capabilities_wasm, "exec:/usr/bin/id")
+    refused = plugin(host, capabilities_wasm)
+    outcomes: dict[str, list[bool]] = {"granted": [], "refused": []}
+
+    def run(name: str, loaded: LoadedPlugin) -> None:
+        for _ in range(15):
+            outcomes[name].append(probe(loaded, op="exec", command="/usr/bin/id", args=["-u"])["ok"])
+
+    threads = [threading.Thread(target=run, args=(n, p)) for n, p in (("granted", granted), ("refused", refused))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert outcomes == {"granted": [True] * 15, "refused": [False] * 15}
