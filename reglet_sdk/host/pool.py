@@ -46,7 +46,6 @@ from typing import Any
 from reglet_sdk.errors import ErrorDetail
 from reglet_sdk.host.call_thread import DEADLINE_GRACE
 from reglet_sdk.host.config import HostConfig
-from reglet_sdk.host.display import escape
 from reglet_sdk.host.policy import Grants, Policy, Preopen, as_policy
 from reglet_sdk.host.rules import Rule, rules_from_grant_set
 from reglet_sdk.host.runtime import (
@@ -54,6 +53,7 @@ from reglet_sdk.host.runtime import (
     PluginDescription,
     PluginLoadError,
     _default_on_log,
+    resolve_grants,
 )
 from reglet_sdk.jsonvalue import to_json_object
 from reglet_sdk.results import Result
@@ -436,10 +436,7 @@ class PooledPlugin:
 
     def grant(self, grants: Grants | None) -> None:
         """Replaces what this plugin may do (None: nothing) for the calls that follow, on every worker."""
-        self.policy = as_policy(grants)
-        self.preopens, unmountable = self.policy.preopens()
-        for problem in unmountable:
-            logger.warning("%s: %s", self.path.name, escape(problem))
+        self.policy, self.preopens = resolve_grants(grants, self.path)
         self.grants_version = (self.grants_version[0] + 1, self.policy, self.preopens)
 
     @property

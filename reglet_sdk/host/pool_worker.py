@@ -112,14 +112,13 @@ class _Worker:
                 f"{path} changed after the pool loaded it (its SHA-256 is now {loaded.sha256}); every worker must "
                 "run the same component. Load the new file as a new plugin."
             )
-        loaded.preopens = preopens
+        loaded.use_grants(policy, preopens)
         self.plugins[plugin_id] = loaded
         return loaded.description, loaded.from_cache, loaded.sha256
 
     def grant(self, plugin_id: int, policy: Policy, preopens: list[Preopen]) -> None:
         # The parent resolved the policy (and warned about what it cannot mount) once for all workers.
-        loaded = self.plugins[plugin_id]
-        loaded.policy, loaded.preopens = policy, preopens
+        self.plugins[plugin_id].use_grants(policy, preopens)
 
     def call(self, plugin_id: int, op: str, argument: Any, timeout: float | None) -> Any:
         plugin = self.plugins[plugin_id]

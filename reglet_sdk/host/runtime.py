@@ -526,6 +526,15 @@ _ANSWER_DECODERS: dict[RpcMethod[Any, Any], Decoder] = {services.PLUGIN_CHECK: D
 """Check's result data is decoded straight into Python values (no message object per JSON value)."""
 
 
+def resolve_grants(grants: Grants | None, plugin_path: Path) -> tuple[Policy, list[Preopen]]:
+    """The policy of `grants` and the directories it mounts; warns once about each rule it cannot mount."""
+    policy = as_policy(grants)
+    preopens, unmountable = policy.preopens()
+    for problem in unmountable:
+        logger.warning("%s: %s", plugin_path.name, escape(problem))
+    return policy, preopens
+
+
 class LoadedPlugin:
     """A plugin component ready to run; each call runs in a fresh sandbox."""
 
@@ -551,10 +560,11 @@ class LoadedPlugin:
 
     def grant(self, grants: Grants | None) -> None:
         """Replaces what this plugin may do (None: nothing) for the calls that follow."""
-        self.policy = as_policy(grants)
-        self.preopens, unmountable = self.policy.preopens()
-        for problem in unmountable:
-            logger.warning("%s: %s", self.path.name, escape(problem))
+        self.use_grants(*resolve_grants(grants, self.path))
+
+    def use_grants(self, policy: Policy, preopens: list[Preopen]) -> None:
+        """Applies grants already resolved by `resolve_grants` (a HostPool resolves them once for its workers)."""
+        self.policy, self.preopens = policy, preopens
         with self._linker_lock:
             self._linker = None  # extensions are given the plugin (and so its grants) when they link
 

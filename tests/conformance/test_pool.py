@@ -26,6 +26,8 @@ from reglet_sdk.host import (
     PluginLogRecord,
     PooledPlugin,
 )
+from reglet_sdk.host.pool_worker import _Worker
+from reglet_sdk.host.runtime import resolve_grants
 from reglet_sdk.results import Result
 from tests.conftest import COMPILE_CACHE, REPO, build_test_plugin
 
@@ -318,3 +320,20 @@ def test_the_readme_example_runs(hello_wasm: Path, monkeypatch: pytest.MonkeyPat
     assert [r.message for r in namespace["results"]] == [
         f"Hello, {name}!" for name in ("Ada", "Grace", "Edsger", "Barbara")
     ]
+
+
+def test_a_workers_grant_change_relinks_so_extensions_see_the_new_grants(hello_wasm: Path) -> None:
+    # Extensions are given the plugin when its linker is built; a worker applying the parent's grants
+    # must drop the old linker as LoadedPlugin.grant does, or they would keep the grants of before.
+    seen: list[list[str]] = []
+
+    def record(_linker: object, plugin: LoadedPlugin) -> None:
+        seen.append([str(rule) for rule in plugin.policy.rules])
+
+    with Host(HostConfig(cache_dir=COMPILE_CACHE, extensions=(record,))) as host:
+        worker = _Worker(host)
+        worker.load(1, str(hello_wasm), os.getcwd(), *resolve_grants(["exec:/usr/bin/id"], hello_wasm), "")
+        assert worker.call(1, "check", {"name": "Ada"}, None).status == "success"
+        worker.grant(1, *resolve_grants(["exec:/usr/bin/uname"], hello_wasm))
+        assert worker.call(1, "check", {"name": "Ada"}, None).status == "success"
+    assert seen[-1] == ["exec:/usr/bin/uname"] and ["exec:/usr/bin/id"] in seen
