@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from reglet_sdk.host import Host, HostConfig, NetworkSettings
+from reglet_sdk.host import Host, HostConfig
 from reglet_sdk.jsonvalue import JSON
 from reglet_sdk.testing.servers import (
     LARGE_BODY,
@@ -18,7 +17,6 @@ from reglet_sdk.testing.servers import (
     closed_port,
     dns_server,
     http_server,
-    make_ca,
     smtp_server,
     tcp_listener,
 )
@@ -46,17 +44,6 @@ def array(value: JSON) -> list[JSON]:
 def obj(value: JSON) -> dict[str, JSON]:
     assert isinstance(value, dict), value
     return value
-
-
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> LocalCA:
-    return make_ca(tmp_path_factory.mktemp("ca"))
-
-
-@pytest.fixture(scope="module")
-def host(ca: LocalCA) -> Iterator[Host]:
-    with Host(HostConfig(cache_dir=COMPILE_CACHE, network=NetworkSettings(ca_bundle=ca.bundle))) as host:
-        yield host
 
 
 # --- DNS --------------------------------------------------------------------------------------------

@@ -14,18 +14,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from filelock import FileLock
 
-from reglet_sdk.host import Host, HostConfig, NetworkSettings
-from reglet_sdk.testing.servers import LOCALHOST, LocalCA, dns_server, http_server, make_ca, smtp_server, tcp_listener
+from reglet_sdk.host import Host
+from reglet_sdk.testing.servers import LOCALHOST, LocalCA, dns_server, http_server, smtp_server, tcp_listener
 from reglet_sdk.toolchain import component_spec, inspect_plugin
 from reglet_sdk.toolchain.componentize import build_cached
-from tests.conftest import COMPILE_CACHE, COMPONENT_CACHE, REPO_EXAMPLES, TEST_PLUGINS
+from tests.conftest import COMPONENT_CACHE, REPO_EXAMPLES, TEST_PLUGINS
 
 pytestmark = pytest.mark.component
 
@@ -57,17 +56,6 @@ def runtime_imports(caplog: pytest.LogCaptureFixture) -> list[dict[str, list[str
     ]
     caplog.clear()
     return reports
-
-
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> LocalCA:
-    return make_ca(tmp_path_factory.mktemp("ca"))
-
-
-@pytest.fixture(scope="module")
-def host(ca: LocalCA) -> Iterator[Host]:
-    with Host(HostConfig(cache_dir=COMPILE_CACHE, network=NetworkSettings(ca_bundle=ca.bundle))) as host:
-        yield host
 
 
 def test_hello_imports_nothing_at_run_time(host: Host, caplog: pytest.LogCaptureFixture) -> None:

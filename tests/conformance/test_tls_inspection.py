@@ -6,28 +6,15 @@ host does not trust, and a self-signed one; the host trusts only the test CA.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import trustme
 
-from reglet_sdk.host import Host, HostConfig, NetworkSettings
-from reglet_sdk.testing.servers import LocalCA, make_ca, tcp_listener
-from tests.conftest import COMPILE_CACHE
+from reglet_sdk.host import Host
+from reglet_sdk.testing.servers import LocalCA, tcp_listener
 
 pytestmark = pytest.mark.component
-
-
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> LocalCA:
-    return make_ca(tmp_path_factory.mktemp("ca"))
-
-
-@pytest.fixture(scope="module")
-def host(ca: LocalCA) -> Iterator[Host]:
-    with Host(HostConfig(cache_dir=COMPILE_CACHE, network=NetworkSettings(ca_bundle=ca.bundle))) as host:
-        yield host
 
 
 def leaves(ca: LocalCA) -> dict[str, trustme.LeafCert]:
