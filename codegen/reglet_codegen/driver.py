@@ -194,7 +194,8 @@ def _readme(settings: Settings) -> str:
         "modules `_rpc.py` and `_wasmtime_rpc.py`.\n"
         + (
             "- `js/`: protoc-gen-es messages (`*_pb.js` + `.d.ts`) and `services.js` (rpc tables) for the Node "
-            "host in hosts/node.\n"
+            "host in hosts/node; its package.json and package-lock.json declare no dependencies (@bufbuild/protobuf "
+            "resolves from hosts/node's locked node_modules).\n"
             if settings.javascript
             else ""
         )

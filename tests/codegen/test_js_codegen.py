@@ -36,7 +36,13 @@ def test_generated_js_has_messages_tables_and_module_marker() -> None:
         stem = proto.removesuffix(".proto")
         assert f"{stem}_pb.js" in files and f"{stem}_pb.d.ts" in files, proto
     assert "reglet/v1/services.js" in files and "reglet/v1/services.d.ts" in files
-    assert json.loads(files["package.json"])["type"] == "module"
+    package = json.loads(files["package.json"])
+    assert package["type"] == "module"
+    # The lockfile beside it pins exactly what package.json asks for: nothing (its one import,
+    # @bufbuild/protobuf, resolves from hosts/node's locked node_modules through the resolve hook).
+    lock = json.loads(files["package-lock.json"])
+    assert "dependencies" not in package and "devDependencies" not in package
+    assert lock["lockfileVersion"] == 3 and lock["packages"] == {"": {"name": package["name"]}}
     head = files["reglet/v1/exec_pb.js"].decode().splitlines()[:5]
     assert "DO NOT EDIT" in head[1] and "proto/reglet/v1/exec.proto" in head[0]
 
