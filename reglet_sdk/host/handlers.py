@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import betterproto2
 
@@ -48,6 +48,9 @@ from reglet_sdk.host import fs, log
 from reglet_sdk.host.config import ExecLimits, NetworkSettings
 from reglet_sdk.host.log import PluginLogRecord
 from reglet_sdk.host.policy import Policy
+
+if TYPE_CHECKING:
+    from reglet_abi.reglet.v1.host import HostHandlers
 
 # exec and the network functions (with subprocess, dnspython, urllib3, ssl and cryptography) are
 # imported on their first call: a plugin that does not use them, and the CLI start-up, skip the cost.
@@ -182,41 +185,34 @@ def _current() -> CallHandlers:
     return handlers
 
 
+if TYPE_CHECKING:
+
+    def _implements_every_rpc(handlers: CallHandlers) -> HostHandlers:
+        """A static proof (for mypy) that CallHandlers has every rpc of the generated HostHandlers protocol."""
+        return handlers
+
+
+def _forwarder(rpc: str) -> Callable[[Any], Any]:
+    """A host function that hands its request to the `rpc` method of the call served on this thread."""
+
+    def forward(request: Any, /) -> Any:
+        return getattr(_current(), rpc)(request)
+
+    forward.__name__ = forward.__qualname__ = rpc
+    return forward
+
+
 class CurrentCall:
-    """The Host handlers a plugin's linker is built with: each rpc goes to the current call's handlers."""
+    """The Host handlers a plugin's linker is built with: each rpc goes to the current call's handlers.
 
-    def exec_command(self, request: ExecRequest, /) -> ExecResponse:
-        """See CallHandlers.exec_command."""
-        return _current().exec_command(request)
+    One forwarder per rpc of the generated table (services.HOST), so a new rpc needs no edit here;
+    CallHandlers must implement it (mypy checks `_implements_every_rpc`).
+    """
 
-    def fs_stat(self, request: FsStatRequest, /) -> FsStatResponse:
-        """See CallHandlers.fs_stat."""
-        return _current().fs_stat(request)
-
-    def fs_read(self, request: FsReadRequest, /) -> FsReadResponse:
-        """See CallHandlers.fs_read."""
-        return _current().fs_read(request)
-
-    def dns_lookup(self, request: DnsRequest, /) -> DnsResponse:
-        """See CallHandlers.dns_lookup."""
-        return _current().dns_lookup(request)
-
-    def http_request(self, request: HttpRequest, /) -> HttpResponse:
-        """See CallHandlers.http_request."""
-        return _current().http_request(request)
-
-    def tcp_connect(self, request: TcpRequest, /) -> TcpResponse:
-        """See CallHandlers.tcp_connect."""
-        return _current().tcp_connect(request)
-
-    def smtp_connect(self, request: SmtpRequest, /) -> SmtpResponse:
-        """See CallHandlers.smtp_connect."""
-        return _current().smtp_connect(request)
-
-    def log(self, request: LogRequest, /) -> LogResponse:
-        """See CallHandlers.log."""
-        return _current().log(request)
+    def __init__(self) -> None:
+        for method in services.HOST.methods:
+            setattr(self, method.python_name, _forwarder(method.python_name))
 
 
-CURRENT_CALL = CurrentCall()
-"""The one CurrentCall every plugin linker is built with."""
+CURRENT_CALL = cast("HostHandlers", CurrentCall())
+"""The one CurrentCall every plugin linker is built with (it has every rpc of HostHandlers, from the table)."""

@@ -7,15 +7,18 @@ import datetime
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from reglet_abi.reglet.v1 import CallContext, ExecRequest, LogRequest
+from reglet_abi.reglet.v1 import CallContext, ExecRequest, LogRequest, services
 from reglet_sdk.host.call_thread import Abandoned, CallThreads, stuck_calls
 from reglet_sdk.host.deadlines import MINIMUM, effective_timeout
+from reglet_sdk.host.handlers import CURRENT_CALL, CallHandlers, serving
 from reglet_sdk.host.log import PluginLogRecord
 from tests.unit.host.support import handlers
 
+RPCS = tuple(method.python_name for method in services.HOST.methods)
 FORGED = CallContext(deadline=datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1), timeout_ms=3_600_000)
 
 
@@ -99,3 +102,24 @@ def test_a_worker_is_reused_by_the_next_call_but_never_while_its_call_is_stuck()
     assert calls.stuck == 0
     calls.close()
     assert calls.run(lambda: 7, until=time.monotonic() + 5, name="after close") == 7  # a fresh worker, not kept
+
+
+def test_the_linkers_handlers_forward_every_rpc_to_the_call_served_on_this_thread() -> None:
+    # CURRENT_CALL is built from the rpc table: every Host rpc reaches the CallHandlers being served,
+    # and outside a call there is nothing to answer with (a host bug, said as such).
+    answered: list[str] = []
+
+    class Recording(CallHandlers):
+        def __getattribute__(self, name: str) -> Any:
+            if name in RPCS:
+                answered.append(name)
+                return lambda request: f"{name} answered"
+            return super().__getattribute__(name)
+
+    served = Recording("p", "r", lambda _record: None)
+    with serving(served):
+        for rpc in RPCS:
+            assert getattr(CURRENT_CALL, rpc)(None) == f"{rpc} answered"
+    assert answered == list(RPCS)
+    with pytest.raises(RuntimeError, match="no plugin call being served"):
+        CURRENT_CALL.log(LogRequest(message="outside"))
