@@ -114,8 +114,6 @@ def _refusal(policy: Policy, request: ExecRequest) -> ExecResponse | None:
     """Why the request may not run (an answer to send back), or None when it may."""
     if not request.command:
         return _failed("validation", "INVALID_REQUEST", "ExecRequest.command is empty; name the program to run.")
-    if request.context is not None and request.context.canceled:
-        return _failed("timeout", "CANCELED", "the plugin gave up before the command started", timeout=True)
     # Decided on the resolved command and directory; a denial names only what the plugin asked for.
     if policy.exec(request.command) is None:
         return ExecResponse(error=denial(Rule.exec(lexical_path(request.command))), exit_code=-1)
