@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { FsReadRequestSchema } from "../src/abi/messages.mjs";
+import { FsReadRequestSchema, services } from "../src/abi/messages.mjs";
 import { CallHandlers } from "../src/host/handlers.mjs";
 import { MAX_READ, fsRead } from "../src/host/fs.mjs";
 import { Policy } from "../src/policy/policy.mjs";
@@ -91,9 +91,17 @@ test("bad paths are invalid; canceled or late requests read nothing", () => {
   for (const bad of ["", "/etc/pass\0wd"]) assert.deepEqual(code(read(["fs:read:/etc/**"], bad)), ["validation", "INVALID_REQUEST"]);
   const root = tree();
   const config = path.join(root, "granted", "config");
-  assert.deepEqual(code(read([`fs:read:${config}`], config, { context: { canceled: true } })), ["timeout", "CANCELED"]);
-  const handlers = new CallHandlers({ pluginName: "t", requestId: "r", policy: policy(`fs:read:${config}`), callDeadline: performance.now() - 1 });
-  return handlers.fsRead(request(config)).then((late) => assert.deepEqual(code(late), ["timeout", "TIMEOUT"]));
+  // Canceled and late requests are answered by CallHandlers.call, as every rpc's are.
+  const fsReadMethod = services.HOST.methods.find((method) => method.jsName === "fsRead");
+  const inTime = new CallHandlers({ pluginName: "t", requestId: "r", policy: policy(`fs:read:${config}`) });
+  const late = new CallHandlers({ pluginName: "t", requestId: "r", policy: policy(`fs:read:${config}`), callDeadline: performance.now() - 1 });
+  return Promise.all([
+    inTime.call(fsReadMethod, request(config, { context: { canceled: true } })),
+    late.call(fsReadMethod, request(config)),
+  ]).then(([canceled, tooLate]) => {
+    assert.deepEqual(code(canceled), ["timeout", "CANCELED"]);
+    assert.deepEqual(code(tooLate), ["timeout", "TIMEOUT"]);
+  });
 });
 
 test("the plugin's own deadline can end the read sooner than the host's", () => {

@@ -177,19 +177,6 @@ function readCapped(fd, limit, asked, until) {
   return { content: Buffer.concat(chunks, total).subarray(0, limit), truncated: true };
 }
 
-/** Answers a canceled request, or one past the call's deadline, without doing anything (or null). */
-function tooLate(request, callDeadline) {
-  if (request.context?.canceled) {
-    const message = "Host.FsRead: the plugin canceled the request; nothing was done.";
-    return errorDetail("timeout", "CANCELED", message, { isTimeout: true });
-  }
-  if (callDeadline !== undefined && performance.now() >= callDeadline) {
-    const message = "Host.FsRead: the plugin call is past its deadline; nothing was done.";
-    return errorDetail("timeout", "TIMEOUT", message, { isTimeout: true });
-  }
-  return null;
-}
-
 /**
  * The first bytes (at most maxBytes, capped at `maxRead`) of a granted regular file. The grant is
  * decided on the resolved path (symlinks followed, `..` removed); the denial names only the path as
@@ -198,7 +185,7 @@ function tooLate(request, callDeadline) {
  * context's deadline or budget, ends the read.
  */
 export function fsRead(policy, request, { callDeadline, maxRead = MAX_READ } = {}) {
-  const early = tooLate(request, callDeadline) ?? pathProblem("FsReadRequest", request.path);
+  const early = pathProblem("FsReadRequest", request.path);
   if (early) return create(FsReadResponseSchema, { error: early });
   const asked = lexicalPath(request.path);
   let resolved;
